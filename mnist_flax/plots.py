@@ -1,0 +1,65 @@
+"""The tutorials' figures with matplotlib: learning curves, misclassified digits, confusion matrix."""
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+
+def learning_curves(histories: dict[str, list[dict]], title: str = ""):
+    """Loss (left axis) and accuracy (right axis) against epochs, train solid, validation dashed.
+
+    ``histories`` maps a label (a recipe name) to its list of ``Progress.as_dict()`` records.
+    """
+    fig, ax_loss = plt.subplots(figsize=(7, 4))
+    ax_acc = ax_loss.twinx()
+    for (label, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+        epochs = [h["epoch"] for h in history]
+        ax_loss.plot(epochs, [h["loss"] for h in history], color=color, alpha=0.5, label=f"{label} train loss")
+        ax_acc.plot(epochs, [h["accuracy"] for h in history], color=color, label=f"{label} train acc")
+        val = [h for h in history if h.get("val_accuracy") is not None]
+        if val:
+            ax_loss.plot([h["epoch"] for h in val], [h["val_loss"] for h in val], "--", color=color, alpha=0.5,
+                         label=f"{label} val loss")
+            ax_acc.plot([h["epoch"] for h in val], [h["val_accuracy"] for h in val], "--", color=color,
+                        label=f"{label} val acc")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("loss")
+    ax_acc.set_ylabel("accuracy")
+    handles = ax_loss.get_legend_handles_labels()[0] + ax_acc.get_legend_handles_labels()[0]
+    ax_acc.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="center right")
+    ax_loss.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def misclassified_grid(images, labels, predicted, indices, n: int = 25):
+    """A 5x5 grid of misclassified digits titled "R: true P: predicted", as in the tutorials."""
+    indices = np.asarray(indices)[:n]
+    fig, axes = plt.subplots(5, 5, figsize=(7, 7.5))
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, i in zip(axes.flat, indices):
+        ax.imshow(images[i], cmap="gray_r")
+        ax.set_title(f"R: {labels[i]} P: {predicted[i]}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(confusion, title: str = ""):
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    ax.imshow(np.log1p(confusion), cmap="Blues")
+    for (i, j), v in np.ndenumerate(confusion):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color="white" if i == j else "black")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, path):
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

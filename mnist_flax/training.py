@@ -1,0 +1,250 @@
+"""Fast, reproducible training and evaluation.
+
+The hot loop is a jit-compiled function that runs ``steps_per_call`` optimiser steps
+in one ``lax.scan`` over pure arrays (``nnx.split``/``nnx.merge`` happen at trace
+time only), with the data set resident on the device(s): per call the host sends
+only a small array of batch indices. ``train`` is a generator of ``Progress``
+records between calls, so a caller can print, plot or stop between chunks; the
+model is updated in place at every record, so stopping keeps what was learned.
+All local devices are used with data-parallel sharding: parameters replicated,
+each batch split along the ``data`` mesh axis.
+"""
+import dataclasses
+import functools
+import time
+from typing import Iterator
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import nnx
+from jax.sharding import NamedSharding, PartitionSpec as P
+
+from mnist_flax.augment import augment
+from mnist_flax.data import Mnist, Split
+from mnist_flax.registry import Recipe
+
+EVAL_BATCH = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class Progress:
+    step: int
+    total_steps: int
+    epoch: float
+    loss: float  # mean training loss over the steps since the last record
+    accuracy: float  # mean training accuracy over the same steps
+    elapsed: float  # seconds since training started, compilation included
+    images_per_sec: float  # over the steps since the last record
+    val_loss: float | None = None
+    val_accuracy: float | None = None
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    loss: float
+    accuracy: float
+    per_class_accuracy: np.ndarray  # (10,)
+    confusion: np.ndarray  # (10, 10), rows = true label, columns = predicted
+    misclassified: np.ndarray  # indices into the evaluated split
+    probabilities: np.ndarray  # (N, 10)
+
+
+def recipe_splits(recipe: Recipe, data: Mnist) -> tuple[Split, Split]:
+    """The (train, validation) pair a recipe trains on."""
+    if recipe.split == "tutorial":
+        return data.train_without_validation, data.validation
+    if recipe.split == "all":
+        return data.train, data.test
+    if recipe.split == "third":  # one third of train, then Keras's validation_split=0.3 (the last 30%)
+        third = data.train[: len(data.train) // 3]
+        cut = int(len(third) * 0.7)
+        return third[:cut], third[cut:]
+    raise ValueError(f"unknown split {recipe.split!r}: choose tutorial, all or third")
+
+
+def make_optimizer(recipe: Recipe, total_steps: int) -> optax.GradientTransformation:
+    if recipe.schedule == "cosine":
+        lr = optax.warmup_cosine_decay_schedule(
+            0.0, recipe.learning_rate, min(1000, total_steps // 20 + 1), max(total_steps, 2)
+        )
+    elif recipe.schedule == "constant":
+        lr = recipe.learning_rate
+    else:
+        raise ValueError(f"unknown schedule {recipe.schedule!r}: choose constant or cosine")
+    optimizers = {
+        "sgd": lambda: optax.sgd(lr),
+        "momentum": lambda: optax.sgd(lr, momentum=0.9, nesterov=True),
+        "rmsprop": lambda: optax.rmsprop(lr, decay=0.9, eps=1e-7),  # Keras's defaults
+        "adam": lambda: optax.adam(lr),
+        "adamw": lambda: optax.adamw(lr, weight_decay=recipe.weight_decay),
+    }
+    if recipe.optimizer not in optimizers:
+        raise ValueError(f"unknown optimizer {recipe.optimizer!r}: choose one of {', '.join(optimizers)}")
+    return optimizers[recipe.optimizer]()
+
+
+def to_model_input(images, raw_pixels: bool = False):
+    """uint8 0..255 images to the float input a model was trained on."""
+    x = jnp.asarray(images).astype(jnp.float32)
+    return x if raw_pixels else x / 255.0
+
+
+def _mesh():
+    return jax.make_mesh((jax.device_count(),), ("data",), axis_types=(jax.sharding.AxisType.Auto,))
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_call: int):
+    """One jitted function per architecture, recipe and chunk length, shared by every run."""
+    tx = make_optimizer(recipe, total_steps)
+    batch_sharding = NamedSharding(mesh, P("data"))
+
+    def loss_fn(params, x, y, key):
+        logits = nnx.merge(graphdef, params)(x, dropout_key=key)
+        targets = optax.smooth_labels(jax.nn.one_hot(y, 10), recipe.label_smoothing)
+        loss = optax.softmax_cross_entropy(logits, targets).mean()
+        return loss, (jnp.argmax(logits, -1) == y).mean()
+
+    def step(carry, idx, images, labels):
+        params, opt_state, key = carry
+        key, k_drop, k_aug = jax.random.split(key, 3)
+        x = to_model_input(images[idx], recipe.raw_pixels)
+        if recipe.augment:
+            x = augment(k_aug, x)
+        x = jax.lax.with_sharding_constraint(x, batch_sharding)
+        y = jax.lax.with_sharding_constraint(labels[idx], batch_sharding)
+        (loss, acc), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, x, y, k_drop)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state, key), jnp.stack([loss, acc])
+
+    def steps(carry, images, labels, batch_indices):  # batch_indices: (steps_per_call, batch)
+        if steps_per_call == 1:
+            carry, metrics = step(carry, batch_indices[0], images, labels)
+            return carry, metrics[None]
+        return jax.lax.scan(lambda c, i: step(c, i, images, labels), carry, batch_indices)
+
+    return tx, jax.jit(steps, donate_argnums=0)
+
+
+def default_steps_per_call(model: nnx.Module) -> int:
+    """Many steps in one ``lax.scan`` for MLPs; one step per call for conv nets on CPU,
+    where XLA's kernels inside a scan run ~6x slower (README, "Training speed")."""
+    has_conv = any(isinstance(m, nnx.Conv) for _, m in nnx.iter_modules(model))
+    return 1 if has_conv and jax.default_backend() == "cpu" else 50
+
+
+def batch_order(n: int, batch_size: int, steps: int, seed: int) -> np.ndarray:
+    """Batch indices for ``steps`` steps: a fresh shuffle each epoch, the remainder dropped."""
+    per_epoch = n // batch_size
+    if per_epoch == 0:
+        raise ValueError(f"batch size {batch_size} is larger than the {n} training images")
+    rng = np.random.default_rng(seed)
+    epochs = -(-steps // per_epoch)
+    order = [rng.permutation(n)[: per_epoch * batch_size] for _ in range(epochs)]
+    return np.concatenate(order).reshape(-1, batch_size)[:steps].astype(np.int32)
+
+
+def train(
+    model: nnx.Module,
+    recipe: Recipe,
+    train_split: Split,
+    validation: Split | None = None,
+    *,
+    seed: int = 0,
+    steps: int | None = None,
+    log_every: int = 100,
+    eval_every: int | None = None,
+    steps_per_call: int | None = None,
+) -> Iterator[Progress]:
+    """Trains ``model`` in place, yielding a ``Progress`` every ``log_every`` steps.
+
+    ``steps`` defaults to the recipe's epochs. Validation runs every ``eval_every``
+    steps (default: once per epoch) and at the end. ``steps_per_call`` (default:
+    ``default_steps_per_call``) is how many steps one compiled call runs.
+    """
+    mesh = _mesh()
+    if recipe.batch_size % mesh.size:
+        raise ValueError(f"batch size {recipe.batch_size} must be a multiple of the {mesh.size} devices")
+    steps_per_epoch = len(train_split) // recipe.batch_size
+    total = steps or recipe.epochs * steps_per_epoch
+    eval_every = eval_every or steps_per_epoch
+    steps_per_call = steps_per_call or default_steps_per_call(model)
+    graphdef, params = nnx.split(model)
+    tx, run_steps = _compiled_steps(graphdef, recipe, total, mesh, steps_per_call)
+    replicated = NamedSharding(mesh, P())
+    params = jax.device_put(params, replicated)
+    carry = (params, jax.device_put(tx.init(params), replicated), jax.device_put(jax.random.key(seed), replicated))
+    images, labels = jax.device_put((train_split.images, train_split.labels), replicated)
+    order = batch_order(len(train_split), recipe.batch_size, total, seed)
+
+    start = time.perf_counter()
+    done = 0
+    next_eval = eval_every
+    while done < total:
+        n = min(log_every, total - done, next_eval - done)
+        tick = time.perf_counter()
+        metrics = []
+        for i in range(done, done + n, steps_per_call):
+            carry, m = run_steps(carry, images, labels, order[i: min(i + steps_per_call, done + n)])
+            metrics.append(m)
+        losses, accs = np.concatenate([np.asarray(m) for m in metrics]).T  # waits for the steps
+        done += n
+        nnx.update(model, carry[0])
+        if not np.isfinite(losses).all():
+            raise FloatingPointError(f"the loss became {losses[~np.isfinite(losses)][0]} by step {done}: "
+                                     "training diverged (is the learning rate too high?)")
+        record = dict(
+            step=done, total_steps=total, epoch=done / steps_per_epoch,
+            loss=float(losses.mean()), accuracy=float(accs.mean()),
+            elapsed=time.perf_counter() - start,
+            images_per_sec=n * recipe.batch_size / (time.perf_counter() - tick),
+        )
+        if validation is not None and (done >= next_eval or done == total):
+            ev = evaluate(model, validation, raw_pixels=recipe.raw_pixels)
+            record.update(val_loss=ev.loss, val_accuracy=ev.accuracy)
+        if done >= next_eval:
+            next_eval += eval_every
+        yield Progress(**record)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_logits(graphdef):
+    return jax.jit(lambda params, x: nnx.merge(graphdef, params)(x))
+
+
+def logits(model: nnx.Module, images, raw_pixels: bool = False, batch_size: int = EVAL_BATCH) -> np.ndarray:
+    """Logits of uint8 images in fixed-size batches (one compilation for any N)."""
+    graphdef, params = nnx.split(model)
+    forward = _compiled_logits(graphdef)
+    images = np.asarray(images)
+    out = []
+    for i in range(0, len(images), batch_size):
+        batch = images[i: i + batch_size]
+        padded = np.zeros((batch_size, *images.shape[1:]), images.dtype)
+        padded[: len(batch)] = batch
+        out.append(np.asarray(forward(params, to_model_input(padded, raw_pixels)))[: len(batch)])
+    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
+
+
+def evaluate(model: nnx.Module, split: Split, raw_pixels: bool = False) -> Evaluation:
+    z = logits(model, split.images, raw_pixels)
+    log_probs = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
+    labels = np.asarray(split.labels)
+    predicted = z.argmax(1)
+    confusion = np.zeros((10, 10), np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    with np.errstate(invalid="ignore"):
+        per_class = np.diag(confusion) / confusion.sum(1)
+    return Evaluation(
+        loss=float(-log_probs[np.arange(len(labels)), labels].mean()),
+        accuracy=float((predicted == labels).mean()),
+        per_class_accuracy=per_class,
+        confusion=confusion,
+        misclassified=np.flatnonzero(predicted != labels),
+        probabilities=np.exp(log_probs),
+    )

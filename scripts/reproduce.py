@@ -1,0 +1,89 @@
+"""Train every registry model with its tutorial recipe and with the project's best one,
+then write the results report (docs/results.md and curves) and bundle the best weights.
+
+    python scripts/reproduce.py                      # everything (about an hour or more on 2 CPU cores)
+    python scripts/reproduce.py --models cnn --recipes tutorial
+    python scripts/reproduce.py --report-only        # rebuild docs/ from runs already made
+
+Runs land in --runs/{recipe}/ (weights, history, figures); --bundle copies each best
+run's weights into mnist_flax/weights/, where load_model() finds them.
+"""
+import argparse
+import json
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import mnist_flax  # noqa: E402
+from mnist_flax import plots, runs  # noqa: E402
+from mnist_flax.models import count_params  # noqa: E402
+from mnist_flax.prediction import bundled_weights_path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RECIPES = ("tutorial", "best")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", nargs="+", default=list(mnist_flax.MODELS), choices=list(mnist_flax.MODELS))
+    p.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=RECIPES)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--data-dir", help="folder with the four official MNIST .gz files")
+    p.add_argument("--runs", default=str(ROOT / "docs" / "runs"), help="where each run's files go")
+    p.add_argument("--docs", default=str(ROOT / "docs"), help="where the report goes")
+    p.add_argument("--bundle", action="store_true", help="copy the best runs' weights into mnist_flax/weights")
+    p.add_argument("--report-only", action="store_true", help="train nothing; rebuild the report from --runs")
+    return p.parse_args(argv)
+
+
+def history_path(runs_dir, recipe, name) -> Path:
+    return Path(runs_dir) / recipe / f"{name}_history.json"
+
+
+def report(runs_dir, docs_dir) -> str:
+    """docs/results.md and one tutorial-vs-best curves figure per model, from the runs' histories."""
+    docs = Path(docs_dir)
+    rows = ["| model | parameters | recipe | epochs | train images | wall time (s) | test accuracy | tutorial reports |",
+            "|---|---:|---|---:|---:|---:|---:|---:|"]
+    for name, entry in mnist_flax.MODELS.items():
+        found = {r: json.loads(history_path(runs_dir, r, name).read_text())
+                 for r in RECIPES if history_path(runs_dir, r, name).is_file()}
+        for recipe, h in found.items():
+            r = h["recipe"]
+            desc = f"{r['optimizer']} lr {r['learning_rate']:g}, batch {r['batch_size']}" + (
+                ", augmented" if r["augment"] else "") + (", raw pixels" if r["raw_pixels"] else "")
+            rows.append(f"| {name} | {count_params(entry.build(0)):,} | {recipe}: {desc} | {h['history'][-1]['epoch']:.0f} "
+                        f"| {h.get('train_size', '')} | {h['wall_time_s']:.0f} | {h['test_accuracy']:.2%} "
+                        f"| {entry.tutorial_accuracy}% |")
+        if found:
+            fig = plots.learning_curves({r: h["history"] for r, h in found.items()}, f"{name}: tutorial vs best recipe")
+            plots.save(fig, docs / f"curves_{name}.png")
+    table = "\n".join(rows)
+    (docs / "results.md").write_text(
+        "# Results\n\nMade by `python scripts/reproduce.py`; test accuracy on the official 10,000 test images.\n\n"
+        + table + "\n\n" + "\n".join(f"![{n}](curves_{n}.png)" for n in mnist_flax.MODELS) + "\n")
+    return table
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not args.report_only:
+        data = mnist_flax.load_mnist(args.data_dir)
+        for name in args.models:
+            for recipe_name in args.recipes:
+                recipe = mnist_flax.get_model_entry(name).recipe(recipe_name)
+                print(f"== {name}, {recipe_name} recipe: {recipe}", flush=True)
+                result = runs.run(name, recipe, data, seed=args.seed, on_progress=lambda p: p.val_accuracy is not None
+                                  and print(f"  epoch {p.epoch:6.2f} loss {p.loss:.4f} val_acc {p.val_accuracy:.4f} "
+                                            f"({p.elapsed:.0f} s)", flush=True))
+                runs.write(result, data, Path(args.runs) / recipe_name, label=recipe_name)
+                print(f"   test accuracy {result.test.accuracy:.4f} in {result.wall_time:.0f} s", flush=True)
+                if args.bundle and recipe_name == "best":
+                    shutil.copyfile(Path(args.runs) / "best" / f"{name}.safetensors", bundled_weights_path(name))
+    print(report(args.runs, args.docs))
+
+
+if __name__ == "__main__":
+    main()
