@@ -81,6 +81,7 @@ def main(argv=None):
                 runs.write(result, data, Path(args.runs) / recipe_name, label=recipe_name)
                 print(f"   test accuracy {result.test.accuracy:.4f} in {result.wall_time:.0f} s", flush=True)
                 if args.bundle and recipe_name == "best":
+                    bundled_weights_path(name).parent.mkdir(exist_ok=True)
                     shutil.copyfile(Path(args.runs) / "best" / f"{name}.safetensors", bundled_weights_path(name))
     print(report(args.runs, args.docs))
 

@@ -1,0 +1,155 @@
+"""Speed of training and prediction for every registry model, printed as tables and written as JSON.
+
+    python scripts/benchmark.py                          # all models, batch 32 and 128
+    python scripts/benchmark.py --models cnn --batch-sizes 32 --variants
+    python scripts/benchmark.py --tiny                   # a seconds-long smoke run (used by the tests)
+
+Training: ms/step and s/epoch (50,000 images) after warm-up, the median of
+several windows; achieved GFLOP/s (3x the forward FLOPs XLA reports) and its
+fraction of a large fp32 matmul measured in the same run. --variants also times
+one jit call per step against many steps in one lax.scan, and XLA's own
+convolution gradients against the hand-written ones. Prediction: one image and
+all five models on one image, p50/p99 latency. Benchmarks never run as timed tests.
+"""
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+from flax import nnx  # noqa: E402
+from jax import lax  # noqa: E402
+
+import mnist_flax  # noqa: E402
+from mnist_flax import MODELS, Recipe, Split, train  # noqa: E402
+from mnist_flax.checkpoints import load_checkpoint, save_checkpoint  # noqa: E402
+from mnist_flax.prediction import Predictor, bundled_weights_path  # noqa: E402
+
+EPOCH_IMAGES = 50_000
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
+    a = jax.random.normal(jax.random.key(0), (n, n))
+    f = jax.jit(lambda a: a @ a)
+    f(a).block_until_ready()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        f(a).block_until_ready()
+    return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def forward_flops(model) -> float:
+    graphdef, params = nnx.split(model)
+    lowered = jax.jit(lambda p, x: nnx.merge(graphdef, p)(x)).lower(params, jnp.zeros((1, 28, 28)))
+    return float(lowered.compile().cost_analysis().get("flops", 0.0))
+
+
+def use_xla_conv_gradients(model):
+    for _, module in nnx.iter_modules(model):
+        if isinstance(module, nnx.Conv):
+            module.conv_general_dilated = lax.conv_general_dilated
+
+
+def time_training(name, batch_size, steps_per_call=None, xla_conv=False, windows=5, window_steps=None):
+    """Median ms/step over ``windows`` windows after one warm-up window (compilation)."""
+    model = MODELS[name].build(0)
+    if xla_conv:
+        use_xla_conv_gradients(model)
+    window_steps = window_steps or max(10, 4000 // batch_size)
+    if steps_per_call:
+        window_steps = -(-window_steps // steps_per_call) * steps_per_call
+    rng = np.random.default_rng(0)
+    split = Split(rng.integers(0, 256, (8192, 28, 28)).astype(np.uint8), rng.integers(0, 10, 8192).astype(np.int32))
+    recipe = Recipe(optimizer="sgd", learning_rate=0.01, batch_size=batch_size)
+    ticks = [p.elapsed for p in train(model, recipe, split, steps=window_steps * (windows + 1),
+                                      log_every=window_steps, steps_per_call=steps_per_call)]
+    return statistics.median(np.diff(ticks)) / window_steps * 1000
+
+
+def latencies(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 99))
+
+
+def predictors(tmp: Path):
+    """Bundled models where present, else untrained ones (latency does not depend on the weights)."""
+    out = {}
+    for name, entry in MODELS.items():
+        path = bundled_weights_path(name)
+        if not path.is_file():
+            path = save_checkpoint(tmp / f"{name}.safetensors", entry.build(0), name, entry.best)
+        out[name] = Predictor(load_checkpoint(path))
+    return out
+
+
+def table(rows, columns):
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    p.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 128])
+    p.add_argument("--variants", action="store_true", help="also time the per-step/scan and conv-gradient variants")
+    p.add_argument("--windows", type=int, default=5, help="timed windows per measurement")
+    p.add_argument("--tiny", action="store_true", help="a few steps only: checks the script runs")
+    p.add_argument("--json", default="benchmark.json", help="where to write the figures")
+    args = p.parse_args(argv)
+    windows, window_steps, repeats = (2, 4, 5) if args.tiny else (args.windows, None, 200)
+
+    roofline = matmul_gflops(256 if args.tiny else 2048)
+    machine = f"{platform.processor() or platform.machine()}, {jax.device_count()} {jax.default_backend()} device(s)"
+    print(f"{machine}; fp32 matmul roofline {roofline:.0f} GFLOP/s")
+    variants = [("default", {})]
+    if args.variants:
+        variants += [("one step per call", {"steps_per_call": 1}), ("50 steps per lax.scan", {"steps_per_call": 50}),
+                     ("XLA conv gradients", {"xla_conv": True})]
+    rows = []
+    for name in args.models:
+        flops = 3 * forward_flops(MODELS[name].build(0))  # forward + two gradients per image
+        has_conv = "cnn" in name
+        for batch in args.batch_sizes:
+            for label, kw in variants:
+                if kw.get("xla_conv") and not has_conv:
+                    continue
+                ms = time_training(name, batch, windows=windows, window_steps=window_steps, **kw)
+                gflops = flops * batch / ms / 1e6
+                rows.append(dict(model=name, batch=batch, variant=label, ms_per_step=round(ms, 2),
+                                 s_per_epoch=round(ms * EPOCH_IMAGES / batch / 1000, 1),
+                                 gflops=round(gflops, 1), roofline_pct=round(100 * gflops / roofline, 1)))
+                print(table(rows[-1:], list(rows[-1])).splitlines()[-1], flush=True)
+
+    with jax.default_device(jax.devices()[0]):
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            models = predictors(Path(tmp))
+    image = np.zeros((1, 28, 28), np.uint8)
+    image[0, 6:22, 12:16] = 255
+    latency = [dict(model=n, **dict(zip(("p50_ms", "p99_ms"), map(lambda v: round(v, 3), latencies(
+        lambda m=m: m.predict(image), repeats))))) for n, m in models.items()]
+    latency.append(dict(model="all five", **dict(zip(("p50_ms", "p99_ms"), map(lambda v: round(v, 3), latencies(
+        lambda: [m.predict(image) for m in models.values()], repeats))))))
+
+    print("\nTraining\n" + table(rows, ["model", "batch", "variant", "ms_per_step", "s_per_epoch", "gflops",
+                                        "roofline_pct"]))
+    print("\nPrediction of one 28x28 image\n" + table(latency, ["model", "p50_ms", "p99_ms"]))
+    Path(args.json).write_text(json.dumps({"machine": machine, "matmul_gflops": roofline, "training": rows,
+                                           "prediction": latency, "mnist_flax": mnist_flax.__version__}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

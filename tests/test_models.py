@@ -1,0 +1,74 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+from jax import lax
+
+from mnist_flax import MODELS
+from mnist_flax.conv import conv_general_dilated
+from mnist_flax.models import count_params
+from mnist_flax.pooling import relu_max_pool
+
+KERAS_PARAMS = {"vanilla_mlp": 47_410, "shallow_mlp": 407_050, "mlp": 335_114, "cnn": 217_194, "deep_cnn": 329_962}
+
+
+def test_registry_holds_the_five_tutorial_models():
+    assert list(MODELS) == list(KERAS_PARAMS)
+    for entry in MODELS.values():
+        assert entry.description and entry.tutorial and entry.best and entry.tutorial_accuracy > 0
+
+
+@pytest.mark.parametrize("name", list(KERAS_PARAMS))
+def test_parameter_count_equals_keras(name):
+    assert count_params(MODELS[name].build(0)) == KERAS_PARAMS[name]
+
+
+@pytest.mark.parametrize("name", list(KERAS_PARAMS))
+@pytest.mark.parametrize("shape", [(3, 28, 28), (3, 28, 28, 1)])
+def test_output_shape(name, shape):
+    out = MODELS[name].build(0)(jnp.ones(shape))
+    assert out.shape == (3, 10) and out.dtype == jnp.float32
+
+
+def test_dropout_only_with_a_key():
+    model = MODELS["deep_cnn"].build(0)
+    x = jax.random.uniform(jax.random.key(1), (4, 28, 28))
+    np.testing.assert_array_equal(model(x), model(x))
+    a, b = model(x, dropout_key=jax.random.key(2)), model(x, dropout_key=jax.random.key(3))
+    assert not np.allclose(a, b)
+    assert not np.allclose(a, model(x))
+
+
+def test_same_seed_same_weights():
+    a, b, c = (nnx.state(MODELS["cnn"].build(s)) for s in (0, 0, 1))
+    assert all(np.array_equal(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    assert not all(np.array_equal(x, y) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(c)))
+
+
+@pytest.mark.parametrize("shape", [(4, 12, 12, 3, 5), (2, 28, 28, 1, 32)])
+def test_hand_written_conv_gradients_match_xla(shape):
+    n, h, w, ci, co = shape
+    x = jax.random.normal(jax.random.key(0), (n, h, w, ci))
+    k = jax.random.normal(jax.random.key(1), (3, 3, ci, co))
+    dn = ("NHWC", "HWIO", "NHWC")
+
+    def loss(conv):
+        return lambda x, k: (conv(x, k, (1, 1), "VALID", dimension_numbers=dn) ** 2).sum()
+
+    ours = jax.grad(loss(conv_general_dilated), (0, 1))(x, k)
+    xla = jax.grad(loss(lax.conv_general_dilated), (0, 1))(x, k)
+    for a, b in zip(ours, xla):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("hw", [26, 11])
+def test_fused_relu_max_pool_matches_reference(hw):
+    x = jax.random.normal(jax.random.key(0), (3, hw, hw, 4))
+
+    def reference(x):
+        return nnx.max_pool(jax.nn.relu(x), (2, 2), (2, 2))
+
+    np.testing.assert_array_equal(relu_max_pool(x), reference(x))
+    np.testing.assert_array_equal(jax.grad(lambda x: (relu_max_pool(x) ** 2).sum())(x),
+                                  jax.grad(lambda x: (reference(x) ** 2).sum())(x))

@@ -1,0 +1,39 @@
+"""Data-parallel training on 2 forced CPU devices gives the single-device result."""
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+SCRIPT = """
+import jax, numpy as np
+from flax import nnx
+from mnist_flax import MODELS, Recipe, Split, train
+rng = np.random.default_rng(0)
+split = Split(rng.integers(0, 256, (256, 28, 28)).astype(np.uint8), rng.integers(0, 10, 256).astype(np.int32))
+for name in ("mlp", "cnn"):
+    model = MODELS[name].build(0)
+    list(train(model, Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), split, steps=4))
+    assert len(jax.tree.leaves(nnx.state(model))[0].sharding.device_set) == jax.device_count()
+    np.save(f"{OUT}/{name}_{jax.device_count()}.npy", np.concatenate([np.ravel(x) for x in jax.tree.leaves(nnx.state(model))]))
+"""
+
+
+def run(devices, out):
+    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu",
+           "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", f"OUT = {str(out)!r}\n" + SCRIPT], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+def test_two_devices_match_one(tmp_path):
+    import numpy as np
+
+    run(1, tmp_path)
+    run(2, tmp_path)
+    for name in ("mlp", "cnn"):
+        one, two = np.load(tmp_path / f"{name}_1.npy"), np.load(tmp_path / f"{name}_2.npy")
+        # Adam steps move parameters by ~1e-3; reduction order across devices differs by rounding only.
+        np.testing.assert_allclose(one, two, rtol=1e-4, atol=1e-4)
+        assert np.abs(one).max() > 0

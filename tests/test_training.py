@@ -1,0 +1,102 @@
+import itertools
+
+import jax
+import numpy as np
+import pytest
+from flax import nnx
+
+from mnist_flax import MODELS, Recipe, Split, evaluate, recipe_splits, train
+from mnist_flax.training import batch_order
+
+
+def params_of(model):
+    return jax.tree.leaves(nnx.state(model))
+
+
+def synthetic_split(n=256, seed=0):
+    rng = np.random.default_rng(seed)
+    return Split(rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n).astype(np.int32))
+
+
+def test_cnn_learns_real_mnist_in_a_few_hundred_steps(mnist):
+    model = MODELS["cnn"].build(0)
+    recipe = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32)
+    records = list(train(model, recipe, mnist.train_without_validation, mnist.validation, steps=300, eval_every=300))
+    assert [r.step for r in records] == [100, 200, 300]
+    assert records[-1].val_accuracy > 0.93
+    assert evaluate(model, mnist.test).accuracy > 0.95
+
+
+def test_same_seed_same_run_other_seed_other_run():
+    split = synthetic_split()
+    recipe = MODELS["deep_cnn"].best.replace(batch_size=16)  # dropout and augmentation both draw randomness
+
+    def run(seed):
+        model = MODELS["deep_cnn"].build(seed)
+        losses = [p.loss for p in train(model, recipe, split, steps=6, log_every=2, seed=seed)]
+        return losses, params_of(model)
+
+    (la, pa), (lb, pb), (lc, pc) = run(0), run(0), run(1)
+    assert la == lb and all(np.array_equal(a, b) for a, b in zip(pa, pb))
+    assert la != lc
+
+
+def test_scan_and_per_step_calls_agree():
+    split, recipe = synthetic_split(), Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
+    results = []
+    for steps_per_call in (1, 4):
+        model = MODELS["mlp"].build(0)
+        list(train(model, recipe, split, steps=8, steps_per_call=steps_per_call))
+        results.append(params_of(model))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_progress_stream_and_clean_stop():
+    model = MODELS["shallow_mlp"].build(0)
+    before = [np.array(p) for p in params_of(model)]
+    stream = train(model, Recipe(batch_size=32), synthetic_split(), synthetic_split(64, 1),
+                   steps=40, log_every=10, eval_every=20)
+    first_two = list(itertools.islice(stream, 2))
+    stream.close()  # the caller stops between chunks
+    assert [p.step for p in first_two] == [10, 20]
+    assert first_two[0].val_accuracy is None and first_two[1].val_accuracy is not None
+    assert first_two[1].epoch == pytest.approx(20 / 8)
+    assert all(p.images_per_sec > 0 and np.isfinite(p.loss) for p in first_two)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, params_of(model)))  # kept what it learned
+
+
+def test_divergence_raises_a_clear_error():
+    model = MODELS["mlp"].build(0)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        list(train(model, Recipe(learning_rate=1e12, batch_size=32), synthetic_split(), steps=30, log_every=10))
+
+
+def test_evaluation_fields():
+    split = synthetic_split(300)
+    ev = evaluate(MODELS["cnn"].build(0), split)
+    assert ev.confusion.sum() == 300 and ev.confusion.shape == (10, 10)
+    assert ev.accuracy == pytest.approx(np.trace(ev.confusion) / 300)
+    assert len(ev.misclassified) == 300 - np.trace(ev.confusion)
+    np.testing.assert_allclose(ev.probabilities.sum(1), 1, rtol=1e-5)
+    present = np.bincount(split.labels, minlength=10) > 0
+    np.testing.assert_allclose(ev.per_class_accuracy[present],
+                               np.diag(ev.confusion)[present] / ev.confusion.sum(1)[present])
+    assert (ev.probabilities.argmax(1)[ev.misclassified] != split.labels[ev.misclassified]).all()
+    assert ev.loss > 0
+
+
+def test_recipe_splits(mnist):
+    entry = MODELS["vanilla_mlp"]
+    train_split, val = recipe_splits(entry.tutorial, mnist)  # a third of train, then validation_split=0.3
+    assert (len(train_split), len(val)) == (14_000, 6_000)
+    np.testing.assert_array_equal(val.images, mnist.train.images[14_000:20_000])
+    assert [len(s) for s in recipe_splits(MODELS["cnn"].tutorial, mnist)] == [50_000, 10_000]
+    assert [len(s) for s in recipe_splits(MODELS["cnn"].best, mnist)] == [60_000, 10_000]
+
+
+def test_batch_order_reshuffles_every_epoch():
+    order = batch_order(10, 3, steps=6, seed=0)
+    assert order.shape == (6, 3)
+    first, second = order[:3].ravel(), order[3:].ravel()
+    assert len(set(first)) == 9 and len(set(second)) == 9 and not np.array_equal(first, second)
