@@ -46,6 +46,7 @@ def save_checkpoint(path, model: nnx.Module, name: str, recipe: Recipe, **metada
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; weights are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

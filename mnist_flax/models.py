@@ -107,3 +107,10 @@ def deep_cnn(rngs):
 
 def count_params(model) -> int:
     return sum(p.size for p in jax.tree.leaves(nnx.state(model, nnx.Param)))
+
+
+def forward_flops(model) -> float:
+    """FLOPs of one image's forward pass, as XLA counts them in the compiled program."""
+    graphdef, params = nnx.split(model)
+    lowered = jax.jit(lambda p, x: nnx.merge(graphdef, p)(x)).lower(params, jnp.zeros((1, 28, 28)))
+    return float(lowered.compile().cost_analysis().get("flops", 0.0))

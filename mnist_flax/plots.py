@@ -60,6 +60,18 @@ def confusion_matrix(confusion, title: str = ""):
     return fig
 
 
+def per_class_accuracy(accuracy, title: str = ""):
+    fig, ax = plt.subplots(figsize=(5.5, 3))
+    ax.bar(range(10), 100 * np.asarray(accuracy), color="tab:blue")
+    ax.set_xticks(range(10))
+    ax.set_xlabel("digit")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_ylim(max(0.0, 100 * float(np.nanmin(accuracy)) - 2), 100)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def save(fig, path):
     fig.savefig(path, dpi=100)
     plt.close(fig)

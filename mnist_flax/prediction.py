@@ -23,7 +23,7 @@ class Predictor:
         self.model = checkpoint.model
         self.raw_pixels = checkpoint.recipe.raw_pixels
         graphdef, self._params = nnx.split(self.model)
-        self._probabilities = _compiled_probabilities(graphdef, self.raw_pixels)
+        self._probabilities, self._saliency = _compiled(graphdef, self.raw_pixels)
 
     @property
     def test_accuracy(self) -> float | None:
@@ -37,6 +37,11 @@ class Predictor:
             raise ValueError(f"expected images of shape (N, 28, 28), got {images.shape}")
         return jnp.asarray(images, jnp.float32) / (255.0 if images.dtype == np.uint8 else 1.0)
 
+    def saliency(self, image) -> np.ndarray:
+        """|d top-class logit / d pixel| for one (28, 28) image: which pixels pushed the prediction."""
+        x = self._input(image)[:1]
+        return np.abs(np.asarray(self._saliency(self._params, x)))[0]
+
     def predict(self, images) -> np.ndarray:
         """(N, 28, 28) uint8 0..255 or float 0..1 (or one (28, 28) image) -> (N, 10) probabilities."""
         x = self._input(images)
@@ -45,15 +50,31 @@ class Predictor:
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled_probabilities(graphdef, raw_pixels: bool):
-    def probabilities(params, x):
-        return jax.nn.softmax(nnx.merge(graphdef, params)(x * 255.0 if raw_pixels else x))
+def _compiled(graphdef, raw_pixels: bool):
+    """Jitted probabilities and saliency, shared by every predictor of one architecture."""
 
-    return jax.jit(probabilities)
+    def logits(params, x):
+        return nnx.merge(graphdef, params)(x * 255.0 if raw_pixels else x)
+
+    def top_logit(x, params):
+        z = logits(params, x)
+        return jnp.take_along_axis(z, jnp.argmax(z, -1, keepdims=True), -1).sum()
+
+    return (jax.jit(lambda params, x: jax.nn.softmax(logits(params, x))),
+            jax.jit(lambda params, x: jax.grad(top_logit)(x, params)))
 
 
 def bundled_weights_path(name: str) -> Path:
     return WEIGHTS_DIR / f"{name}.safetensors"
+
+
+def load_bundled_models() -> dict[str, Predictor]:
+    """Every registry model whose bundled weights exist, compiled and warmed up for one image."""
+    models = {name: load_model(name) for name in MODELS if bundled_weights_path(name).is_file()}
+    for predictor in models.values():
+        predictor.predict(np.zeros((1, 28, 28), np.uint8))
+        predictor.saliency(np.zeros((28, 28), np.uint8))
+    return models
 
 
 def load_model(name_or_path: str | Path) -> Predictor:

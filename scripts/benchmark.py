@@ -22,7 +22,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from flax import nnx  # noqa: E402
 from jax import lax  # noqa: E402
@@ -30,6 +29,7 @@ from jax import lax  # noqa: E402
 import mnist_flax  # noqa: E402
 from mnist_flax import MODELS, Recipe, Split, train  # noqa: E402
 from mnist_flax.checkpoints import load_checkpoint, save_checkpoint  # noqa: E402
+from mnist_flax.models import forward_flops  # noqa: E402
 from mnist_flax.prediction import Predictor, bundled_weights_path  # noqa: E402
 
 EPOCH_IMAGES = 50_000
@@ -43,12 +43,6 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     for _ in range(repeats):
         f(a).block_until_ready()
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
-
-
-def forward_flops(model) -> float:
-    graphdef, params = nnx.split(model)
-    lowered = jax.jit(lambda p, x: nnx.merge(graphdef, p)(x)).lower(params, jnp.zeros((1, 28, 28)))
-    return float(lowered.compile().cost_analysis().get("flops", 0.0))
 
 
 def use_xla_conv_gradients(model):

@@ -31,3 +31,64 @@ def mnist(mnist_dir):
     import mnist_flax
 
     return mnist_flax.load_mnist(mnist_dir)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(mnist_dir):
+    """The demo app, started as a user would (python demo/app.py) on a free localhost port."""
+    import subprocess
+    import time
+    import urllib.request
+
+    port = _free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "MNIST_DATA_DIR": str(mnist_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = open(ROOT / ".pytest_cache" / "app.log", "w") if (ROOT / ".pytest_cache").is_dir() else subprocess.DEVNULL
+    process = subprocess.Popen([sys.executable, str(ROOT / "demo" / "app.py")], env=env, stdout=log,
+                               stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.time() > deadline:
+                process.kill()
+                pytest.fail(f"the app did not start (exit code {process.poll()})")
+            time.sleep(0.5)
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def sketch_file(tmp_path_factory):
+    """Writes an image array as a PNG and returns it as a Sketchpad value for gradio_client."""
+    from gradio_client import handle_file
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("sketches")
+
+    def make(array, name="sketch", as_layer=True):
+        path = folder / f"{name}.png"
+        Image.fromarray(array).save(path)
+        return {"background": None, "layers": [handle_file(str(path))] if as_layer else [],
+                "composite": handle_file(str(path))}
+
+    return make

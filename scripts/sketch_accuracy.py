@@ -1,0 +1,42 @@
+"""Accuracy of every bundled model on browser-like drawings of MNIST test digits,
+with the project's sketch preprocessing and with naive resizing.
+
+    python scripts/sketch_accuracy.py --n 1000
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+
+import mnist_flax  # noqa: E402
+from mnist_flax.prediction import load_bundled_models  # noqa: E402
+from mnist_flax.sketch import naive_resize, preprocess_sketch, simulate_drawing  # noqa: E402
+
+
+def sketch_inputs(test: mnist_flax.Split, n: int, seed: int = 0):
+    """(preprocessed, naive) 28x28 inputs for the first n test digits drawn as sketches."""
+    rng = np.random.default_rng(seed)
+    drawings = [simulate_drawing(test.images[i], rng) for i in range(n)]
+    return (np.stack([preprocess_sketch(d) for d in drawings]), np.stack([naive_resize(d) for d in drawings]))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=1000, help="number of test digits to draw")
+    p.add_argument("--data-dir")
+    args = p.parse_args(argv)
+    test = mnist_flax.load_mnist(args.data_dir).test
+    preprocessed, naive = sketch_inputs(test, args.n)
+    labels = test.labels[: args.n]
+    print(f"| model | MNIST test | drawings, preprocessed | drawings, naive resize |  (first {args.n} test digits)")
+    print("|---|---:|---:|---:|")
+    for name, model in load_bundled_models().items():
+        acc = [(model.predict(x).argmax(1) == labels).mean() for x in (test.images[: args.n], preprocessed, naive)]
+        print(f"| {name} | {acc[0]:.2%} | {acc[1]:.2%} | {acc[2]:.2%} |")
+
+
+if __name__ == "__main__":
+    main()

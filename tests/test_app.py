@@ -1,0 +1,70 @@
+"""The running app through its named endpoints, as gradio_client users call it."""
+import numpy as np
+import pytest
+from gradio_client.exceptions import AppError
+
+from mnist_flax import MODELS
+from mnist_flax.sketch import simulate_drawing
+
+
+def drawing(mnist, i, seed=0):
+    """A test digit drawn as black strokes on a transparent layer, as the Sketchpad sends it."""
+    return simulate_drawing(mnist.test.images[i], np.random.default_rng(seed + i), as_layer=True)["layers"][0]
+
+
+def top(result):
+    return result["label"]
+
+
+def test_predictions_on_drawn_test_digits(client, mnist, sketch_file):
+    right = 0
+    for i in range(20):
+        result = client.predict(sketch_file(drawing(mnist, i), f"d{i}"), "cnn", api_name="/predict")
+        assert len(result["confidences"]) == 10
+        right += top(result) == str(mnist.test.labels[i])
+    assert right >= 18
+
+
+def test_compare_runs_every_model(client, mnist, sketch_file):
+    result = client.predict(sketch_file(drawing(mnist, 0), "c0"), api_name="/compare")
+    assert set(result) == set(MODELS)
+    for name, r in result.items():
+        assert set(r) == {"top", "probabilities", "parameters", "test_accuracy", "ms"}
+        assert abs(sum(r["probabilities"].values()) - 1) < 1e-4 and r["ms"] > 0
+    assert result["deep_cnn"]["top"] == mnist.test.labels[0] and result["cnn"]["top"] == mnist.test.labels[0]
+
+
+@pytest.mark.parametrize("name, image, message", [
+    ("blank", np.zeros((336, 336, 4), np.uint8), "Draw a digit"),
+    ("white", np.full((336, 336, 3), 255, np.uint8), "Draw a digit"),
+    ("black", np.zeros((336, 336, 3), np.uint8), "Draw a digit"),
+    ("tiny", np.zeros((1, 1, 3), np.uint8), "too small"),
+])
+def test_bad_canvases_get_a_message_and_the_app_stays_up(client, mnist, sketch_file, name, image, message):
+    as_layer = image.shape[-1] == 4
+    try:
+        result = client.predict(sketch_file(image, name, as_layer), "cnn", api_name="/predict")
+        assert message in result["label"]
+    except AppError as e:
+        assert message in str(e)
+    ok = client.predict(sketch_file(drawing(mnist, 1), "after"), "cnn", api_name="/predict")
+    assert top(ok) == str(mnist.test.labels[1])
+
+
+@pytest.mark.parametrize("name", ["gray", "rgba", "huge"])
+def test_other_image_formats_and_sizes_are_read(client, mnist, sketch_file, name):
+    from PIL import Image
+
+    ink = drawing(mnist, 2)[..., 3]
+    image = {"gray": 255 - ink, "rgba": np.dstack([np.zeros((*ink.shape, 3), np.uint8), ink]),
+             "huge": 255 - np.asarray(Image.fromarray(ink).resize((4000, 4000)))}[name]
+    result = client.predict(sketch_file(image, name, as_layer=name == "rgba"), "cnn", api_name="/predict")
+    assert top(result) == str(mnist.test.labels[2])
+
+
+def test_missing_value_and_unknown_model(client, mnist, sketch_file):
+    assert client.predict(None, "cnn", api_name="/predict")["label"] == "Draw a digit"
+    with pytest.raises(AppError, match="resnet"):
+        client.predict(sketch_file(drawing(mnist, 3), "u"), "resnet", api_name="/predict")
+    assert top(client.predict(sketch_file(drawing(mnist, 3), "u2"), "cnn", api_name="/predict")) == str(
+        mnist.test.labels[3])

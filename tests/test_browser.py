@@ -1,0 +1,93 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, draws on the Sketchpad.
+
+Screenshots of each tab go to $SCREENSHOT_DIR when it is set (docs/screenshots in the repo).
+"""
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed (apt-get install chromium)")
+
+# Strokes of a 7 and a 1 in fractions of the canvas: lists of (x, y) points, each list one stroke.
+DIGITS = {
+    "7": [[(0.3, 0.25), (0.72, 0.25), (0.45, 0.85)]],
+    "1": [[(0.5, 0.15), (0.5, 0.85)]],
+}
+
+
+@pytest.fixture(scope="module")
+def page(app_url):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        page.goto(app_url)
+        page.wait_for_selector("canvas", timeout=60_000)
+        yield page
+        browser.close()
+
+
+def screenshot(page, name):
+    folder = os.environ.get("SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
+def draw(page, strokes, canvas_index=0):
+    """Draws with the mouse inside the visible square drawing area of a Sketchpad."""
+    canvas = page.locator("canvas:visible").nth(canvas_index)
+    box = canvas.bounding_box()
+    side = min(box["width"], box["height"]) * 0.8
+    left, top = box["x"] + (box["width"] - side) / 2, box["y"] + (box["height"] - side) / 2
+    for stroke in strokes:
+        (x, y), rest = stroke[0], stroke[1:]
+        page.mouse.move(left + x * side, top + y * side)
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(left + x * side, top + y * side, steps=12)
+        page.mouse.up()
+
+
+def clear(page):
+    page.get_by_role("button", name="Clear canvas").locator("visible=true").first.click()
+
+
+def predicted(page, timeout=20_000):
+    label = page.locator(".output-class:visible").first
+    page.wait_for_function("el => /^[0-9]$/.test(el.innerText.trim())", arg=label.element_handle(), timeout=timeout)
+    return label.inner_text().strip()
+
+
+@pytest.mark.parametrize("digit", ["7", "1"])
+def test_draw_a_digit_and_read_the_prediction(page, digit):
+    page.get_by_role("tab", name="Draw").click()
+    clear(page)
+    page.wait_for_timeout(500)
+    draw(page, DIGITS[digit])
+    assert predicted(page) == digit
+    page.wait_for_timeout(1000)
+    screenshot(page, f"draw_{digit}")
+
+
+def test_compare_tab(page):
+    page.get_by_role("tab", name="Compare").click()
+    page.wait_for_timeout(800)
+    draw(page, DIGITS["7"])
+    page.get_by_text(re.compile(r"All \d models say")).or_(page.get_by_text("The models disagree")).first.wait_for(timeout=20_000)
+    screenshot(page, "compare")
+
+
+def test_explore_tab(page):
+    page.get_by_role("tab", name="Explore").click()
+    page.get_by_text("of the 10,000 test digits right").wait_for(timeout=60_000)
+    page.locator(".gallery-item, button.thumbnail-item").first.click()
+    page.wait_for_timeout(1500)
+    screenshot(page, "explore")
