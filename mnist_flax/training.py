@@ -119,7 +119,8 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
         x = jax.lax.with_sharding_constraint(x, batch_sharding)
         y = jax.lax.with_sharding_constraint(labels[idx], batch_sharding)
         (loss, acc), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, x, y, k_drop)
-        updates, opt_state = tx.update(grads, opt_state, params)
+        with jax.numpy_dtype_promotion("standard"):  # optax's bias correction mixes float ** int32
+            updates, opt_state = tx.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state, key), jnp.stack([loss, acc])
 
     def steps(carry, images, labels, batch_indices):  # batch_indices: (steps_per_call, batch)

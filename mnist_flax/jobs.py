@@ -1,0 +1,152 @@
+"""Small on-demand training runs, bounded and stoppable: what the app's Train tab runs.
+
+A ``TrainingJob`` checks its settings against hard ``Limits`` (whatever a client
+sends), trains with the library's fast path, and yields itself after each chunk
+of steps so a caller can redraw plots. It stops cleanly, keeping what it learned,
+when ``stop()`` is called, when its wall-time cap is reached, or when the loss
+diverges (with an explanation). The finished job holds its model, history and
+test evaluation.
+"""
+import dataclasses
+import threading
+import time
+from typing import Iterator
+
+import numpy as np
+
+from mnist_flax.data import Mnist, Split
+from mnist_flax.registry import Recipe, get_model_entry
+from mnist_flax.training import Evaluation, evaluate, recipe_splits, train
+
+OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
+VALIDATION_SIZE = 2000  # live validation points use a subset; the final test uses all 10,000
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    max_steps: int = 5000
+    min_train_size: int = 500
+    max_seconds: float = 180.0
+    batch_size: tuple[int, int] = (8, 512)
+    learning_rate: tuple[float, float] = (1e-6, 1e3)  # generous on purpose: divergence is a lesson too
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    model: str
+    recipe: Recipe
+    steps: int
+    train_size: int
+    seed: int = 0
+
+    def check(self, limits: Limits, available: int) -> None:
+        """Raises ValueError naming every setting out of bounds."""
+        get_model_entry(self.model)
+        problems = []
+        if not 1 <= self.steps <= limits.max_steps:
+            problems.append(f"steps must be between 1 and {limits.max_steps} (got {self.steps})")
+        if not limits.min_train_size <= self.train_size <= available:
+            problems.append(f"training images must be between {limits.min_train_size} and {available} "
+                            f"(got {self.train_size})")
+        low, high = limits.batch_size
+        if not low <= self.recipe.batch_size <= min(high, self.train_size):
+            problems.append(f"batch size must be between {low} and {min(high, self.train_size)} "
+                            f"(got {self.recipe.batch_size})")
+        low, high = limits.learning_rate
+        if not low <= self.recipe.learning_rate <= high:
+            problems.append(f"learning rate must be between {low:g} and {high:g} (got {self.recipe.learning_rate:g})")
+        if self.recipe.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)} (got {self.recipe.optimizer!r})")
+        if problems:
+            message = "; ".join(problems)
+            raise ValueError(message[0].upper() + message[1:] + ".")
+
+
+class TrainingJob:
+    def __init__(self, settings: TrainSettings, data: Mnist, limits: Limits = Limits()):
+        train_split, validation = recipe_splits(settings.recipe, data)
+        settings.check(limits, len(train_split))
+        self.settings, self.limits = settings, limits
+        self.train_split: Split = train_split[: settings.train_size]
+        self.validation: Split = validation[:VALIDATION_SIZE]
+        self.test = data.test
+        self.model = get_model_entry(settings.model).build(settings.seed)
+        self.history: list[dict] = []
+        self.status = "queued"  # running | finished | stopped | timed out | diverged
+        self.message = ""
+        self.evaluation: Evaluation | None = None
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def done(self) -> bool:
+        return self.status not in ("queued", "running")
+
+    def run(self, updates_per_run: int = 60) -> Iterator["TrainingJob"]:
+        s = self.settings
+        self.status = "running"
+        start = time.perf_counter()
+        log_every = max(5, s.steps // updates_per_run)
+        stream = train(self.model, s.recipe, self.train_split, self.validation, seed=s.seed, steps=s.steps,
+                       log_every=log_every, eval_every=max(log_every, s.steps // 10))
+        try:
+            for progress in stream:
+                self.history.append(progress.as_dict())
+                yield self
+                if self._stop.is_set():
+                    self.status, self.message = "stopped", f"Stopped at step {progress.step}."
+                    break
+                if time.perf_counter() - start > self.limits.max_seconds:
+                    self.status = "timed out"
+                    self.message = f"Stopped at step {progress.step}: runs are limited to {self.limits.max_seconds:.0f} s."
+                    break
+            else:
+                self.status, self.message = "finished", f"Finished {s.steps} steps."
+        except FloatingPointError as e:
+            self.status, self.message = "diverged", f"Training diverged: {e}. Try a smaller learning rate."
+        finally:
+            stream.close()
+        if self.status != "diverged" and self.history:
+            self.evaluation = evaluate(self.model, self.test, raw_pixels=s.recipe.raw_pixels)
+        yield self
+
+    @property
+    def elapsed(self) -> float:
+        return self.history[-1]["elapsed"] if self.history else 0.0
+
+    @property
+    def seconds_left(self) -> float:
+        if not self.history:
+            return float("nan")
+        last = self.history[-1]
+        return last["elapsed"] / last["step"] * (last["total_steps"] - last["step"])
+
+
+def curves(history: list[dict]) -> dict[str, list]:
+    """The history as long-format columns (step, value, series) for loss and accuracy plots."""
+    rows = {"loss": [], "accuracy": []}
+    for h in history:
+        for metric in rows:
+            rows[metric].append((h["step"], h[metric], "train"))
+            if h.get(f"val_{metric}") is not None:
+                rows[metric].append((h["step"], h[f"val_{metric}"], "validation"))
+    return {metric: np.array(r, dtype=object).reshape(-1, 3).tolist() for metric, r in rows.items()}
+
+
+def hidden_units_sweep(data: Mnist, widths=(8, 16, 32, 64, 128, 256, 512), steps: int = 800, seed: int = 0,
+                       stop: threading.Event | None = None) -> Iterator[tuple[int, float]]:
+    """The tutorials' experiment: test accuracy of a one-hidden-layer relu MLP against its width."""
+    from flax import nnx
+
+    from mnist_flax.models import MLP
+
+    recipe = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=128, split="all")
+    for width in widths:
+        if stop is not None and stop.is_set():
+            return
+        model = MLP([width], nnx.relu, rngs=nnx.Rngs(seed))
+        for _ in train(model, recipe, data.train, seed=seed, steps=steps, log_every=steps):
+            pass
+        yield width, evaluate(model, data.test).accuracy

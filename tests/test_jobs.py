@@ -1,0 +1,81 @@
+import threading
+
+import numpy as np
+import pytest
+
+from mnist_flax import MODELS, Mnist, Recipe, Split
+from mnist_flax.jobs import Limits, TrainingJob, TrainSettings, curves, hidden_units_sweep
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    rng = np.random.default_rng(0)
+
+    def split(n):
+        return Split(rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n).astype(np.int32))
+
+    return Mnist(train=split(12_000), test=split(500))
+
+
+def job(small_data, limits=Limits(), **changes):
+    values = dict(model="mlp", recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), steps=40,
+                  train_size=1000, seed=0)
+    values.update(changes)
+    return TrainingJob(TrainSettings(**values), small_data, limits)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"steps": 0}, "steps must be between 1 and 5000"),
+    ({"steps": 10**6}, "steps must be between"),
+    ({"train_size": 10}, "training images must be between 500 and 2000"),
+    ({"train_size": 10**6}, "training images must be between"),
+    ({"recipe": Recipe(batch_size=4)}, "batch size must be between 8"),
+    ({"recipe": Recipe(learning_rate=1e7)}, "learning rate must be between"),
+    ({"recipe": Recipe(optimizer="lbfgs")}, "optimizer must be one of"),
+    ({"model": "resnet"}, "unknown model"),
+])
+def test_settings_out_of_bounds_are_refused(small_data, changes, message):
+    with pytest.raises(ValueError, match="(?i)" + message):
+        job(small_data, **changes)
+
+
+def test_every_problem_is_named_at_once(small_data):
+    with pytest.raises(ValueError, match="Steps.*batch size"):
+        job(small_data, steps=0, recipe=Recipe(batch_size=4))
+
+
+def test_a_run_finishes_with_history_and_test_evaluation(small_data):
+    j = job(small_data)
+    updates = list(j.run(updates_per_run=8))
+    assert j.status == "finished" and j.done and len(updates) >= 3
+    assert j.history[-1]["step"] == 40 and j.evaluation.confusion.sum() == 500
+    lines = curves(j.history)
+    assert {row[2] for row in lines["loss"]} == {"train", "validation"}
+
+
+def test_stop_and_wall_time_cap_keep_what_was_learned(small_data):
+    j = job(small_data, steps=400)
+    for update in j.run(updates_per_run=40):
+        if len(update.history) == 2:
+            j.stop()
+    assert j.status == "stopped" and j.history[-1]["step"] == 20 and j.evaluation is not None
+    capped = job(small_data, limits=Limits(max_seconds=0.0), steps=400)
+    list(capped.run(updates_per_run=40))
+    assert capped.status == "timed out" and "limited to 0 s" in capped.message and capped.evaluation is not None
+
+
+def test_divergence_is_explained(small_data):
+    j = job(small_data, recipe=Recipe(optimizer="sgd", learning_rate=900.0, batch_size=32), steps=200)
+    list(j.run())
+    assert j.status == "diverged" and "smaller learning rate" in j.message and j.evaluation is None
+
+
+def test_hidden_units_sweep_yields_one_point_per_width(small_data):
+    stop = threading.Event()
+    points = []
+    for width, accuracy in hidden_units_sweep(small_data, widths=(8, 16, 32), steps=5, stop=stop):
+        points.append(width)
+        stop.set()
+    assert points == [8]  # stops between widths
+    assert [w for w, _ in hidden_units_sweep(small_data, widths=(8, 16), steps=5)] == [8, 16]
+    assert MODELS  # the registry is untouched by the sweep's ad-hoc widths

@@ -1,0 +1,91 @@
+"""The Train tab through gradio_client: streaming, stopping, limits, divergence, isolation."""
+import time
+
+import numpy as np
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from mnist_flax.sketch import simulate_drawing
+
+# model, recipe, optimizer, learning rate, batch size, steps, training images, augment, raw pixels, seed
+SHORT = ["cnn", "custom", "adam", 1e-3, 32, 300, 20_000, False, False, 0]
+LONG = ["cnn", "custom", "adam", 1e-3, 32, 5_000, 50_000, False, False, 0]
+
+
+def settings(base, **changes):
+    names = ["model", "recipe", "optimizer", "lr", "batch", "steps", "train_size", "augment", "raw", "seed"]
+    values = dict(zip(names, base), **changes)
+    return [values[n] for n in names]
+
+
+def wait_running(job, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if any("running" in str(out[1]) for out in job.outputs()):
+            return
+        time.sleep(0.2)
+    pytest.fail("the run did not start")
+
+
+def test_a_short_run_streams_metrics_and_ends_with_test_accuracy(client):
+    job = client.submit(*SHORT, api_name="/train")
+    outputs = list(job)
+    streamed = [o for o in outputs if "running" in str(o[1])]
+    assert len(streamed) >= 2
+    loss_points = outputs[-2][2]["data"]
+    assert len(loss_points) >= 5
+    final = outputs[-1]
+    assert "test accuracy" in final[4] and "my cnn" in final[4]
+    assert float(final[4].split("test accuracy ")[1].split("%")[0]) > 90
+    assert str(final[6]).endswith(".safetensors")
+
+
+def test_stop_ends_the_run_at_once_and_keeps_the_model(app_url):
+    client = Client(app_url, verbose=False)
+    job = client.submit(*LONG, api_name="/train")
+    wait_running(job)
+    start = time.time()
+    client.predict(api_name="/stop_training")
+    outputs = list(job)
+    assert time.time() - start < 3
+    assert any("stopped" in str(o[1]).lower() for o in outputs)
+    assert "test accuracy" in outputs[-1][4]
+
+
+@pytest.mark.parametrize("changes, message", [  # the component's own check, or the library's (test_jobs.py)
+    ({"steps": 100_000}, "maximum value 5000|steps must be between"),
+    ({"batch": 100_000}, "maximum value 512|batch size must be between"),
+    ({"train_size": 10}, "minimum value 500|training images must be between"),
+    ({"lr": 1e9}, "learning rate must be between"),
+    ({"optimizer": "lbfgs"}, "lbfgs"),
+])
+def test_out_of_range_settings_get_a_message(client, changes, message):
+    with pytest.raises(AppError, match="(?i)" + message):
+        client.predict(*settings(SHORT, **changes), api_name="/train")
+
+
+def test_a_diverging_run_stops_with_an_explanation(client):
+    outputs = list(client.submit(*settings(SHORT, model="mlp", optimizer="sgd", lr=900.0, steps=400),
+                                 api_name="/train"))
+    assert any("diverged" in str(o[1]) for o in outputs)
+    assert "learning rate" in str(outputs[-1][1])
+
+
+def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnist, sketch_file):
+    alice, bob = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    job = alice.submit(*LONG, api_name="/train")
+    wait_running(job)
+    bob.predict(api_name="/stop_training")  # Bob's stop must not touch Alice's run
+    time.sleep(1.5)
+    assert not job.done()
+    sketch = sketch_file(simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0])
+    start = time.time()
+    answer = bob.predict(sketch, "cnn", api_name="/predict")
+    assert time.time() - start < 2 and answer["label"] == str(mnist.test.labels[0])
+    alice.predict(api_name="/stop_training")
+    list(job)
+    alice_model = [o for o in job.outputs() if "my cnn" in str(o[4])][-1][4].split(":")[0].removeprefix("### ")
+    assert alice.predict(sketch, alice_model, api_name="/predict")["label"].isdigit()
+    with pytest.raises(AppError):
+        bob.predict(sketch, alice_model, api_name="/predict")
