@@ -204,7 +204,7 @@ def _plot(rows):
 
 def _progress_html(job):
     last = job.history[-1] if job.history else None
-    if last is None:
+    if last is None or last["step"] == 0:
         return "Compiling..."
     done = last["step"] / last["total_steps"]
     return (f'<progress value="{done:.3f}" max="1" style="width:100%"></progress><br>'
@@ -357,9 +357,11 @@ def build() -> gr.Blocks:
                     progress = gr.HTML()
                     status = gr.Markdown()
                     with gr.Row():
-                        loss_plot = gr.LinePlot(x="step", y="value", color="series", title="Loss", height=260)
-                        accuracy_plot = gr.LinePlot(x="step", y="value", color="series", title="Accuracy",
-                                                    height=260)
+                        series = {"train": "#1f77b4", "validation": "#ff7f0e"}  # both, from the first update
+                        loss_plot = gr.LinePlot(x="step", y="value", color="series", color_map=series, title="Loss",
+                                                height=260)
+                        accuracy_plot = gr.LinePlot(x="step", y="value", color="series", color_map=series,
+                                                    title="Accuracy", height=260)
                     result = gr.Markdown()
                     with gr.Row():
                         train_confusion = gr.Plot(label="Confusion matrix on the test set")

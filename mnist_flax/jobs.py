@@ -89,6 +89,7 @@ class TrainingJob:
         self.status = "running"
         start = time.perf_counter()
         log_every = max(5, s.steps // updates_per_run)
+        self.history.append(self._starting_point())
         stream = train(self.model, s.recipe, self.train_split, self.validation, seed=s.seed, steps=s.steps,
                        log_every=log_every, eval_every=max(log_every, s.steps // 10))
         try:
@@ -112,6 +113,15 @@ class TrainingJob:
             self.evaluation = evaluate(self.model, self.test, raw_pixels=s.recipe.raw_pixels)
         yield self
 
+    def _starting_point(self) -> dict:
+        """Step 0: the untrained model on train and validation, so every curve starts together."""
+        raw = self.settings.recipe.raw_pixels
+        on_train = evaluate(self.model, self.train_split[:VALIDATION_SIZE], raw_pixels=raw)
+        on_validation = evaluate(self.model, self.validation, raw_pixels=raw)
+        return dict(step=0, total_steps=self.settings.steps, epoch=0.0, loss=on_train.loss,
+                    accuracy=on_train.accuracy, elapsed=0.0, images_per_sec=0.0,
+                    val_loss=on_validation.loss, val_accuracy=on_validation.accuracy)
+
     @property
     def elapsed(self) -> float:
         return self.history[-1]["elapsed"] if self.history else 0.0
@@ -121,7 +131,7 @@ class TrainingJob:
         if not self.history:
             return float("nan")
         last = self.history[-1]
-        return last["elapsed"] / last["step"] * (last["total_steps"] - last["step"])
+        return last["elapsed"] / max(last["step"], 1) * (last["total_steps"] - last["step"])
 
 
 def curves(history: list[dict]) -> dict[str, list]:

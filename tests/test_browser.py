@@ -91,3 +91,18 @@ def test_explore_tab(page):
     page.locator(".gallery-item, button.thumbnail-item").first.click()
     page.wait_for_timeout(1500)
     screenshot(page, "explore")
+
+
+def test_train_tab_shows_the_vanilla_failure_live(page):
+    page.get_by_role("tab", name="Train").click()
+    page.get_by_role("button", name="Show the failure").click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text(re.compile(r"step [\d,]+ / [\d,]+")).first.wait_for(timeout=60_000)
+    page.get_by_text(re.compile(r"my vanilla_mlp \d+: test accuracy")).wait_for(timeout=120_000)
+    accuracy = float(re.search(r"test accuracy ([\d.]+)%", page.get_by_text(
+        re.compile(r"my vanilla_mlp \d+: test accuracy")).inner_text()).group(1))
+    assert accuracy < 40  # the tutorial's failure to learn, reproduced
+    assert page.locator(".vega-embed, canvas.marks").count() > 0  # the curves were drawn
+    page.wait_for_timeout(1000)
+    screenshot(page, "train")
