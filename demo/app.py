@@ -23,7 +23,7 @@ import mnist_flax  # noqa: E402
 from mnist_flax import MODELS, plots  # noqa: E402
 from mnist_flax.jobs import OPTIMIZERS, Limits, TrainingJob, TrainSettings, curves, hidden_units_sweep  # noqa: E402
 from mnist_flax.models import count_params, forward_flops  # noqa: E402
-from mnist_flax.prediction import load_bundled_models, load_model  # noqa: E402
+from mnist_flax.prediction import enable_compilation_cache, load_bundled_models, load_model  # noqa: E402
 from mnist_flax.sketch import BlankSketchError, SketchError, preprocess_sketch  # noqa: E402
 
 DRAW_HINT = "Draw a digit"
@@ -37,6 +37,7 @@ def _best_first(models):
     return sorted(models, key=lambda n: -(models[n].test_accuracy or 0))
 
 
+enable_compilation_cache()
 MODELS_LOADED = load_bundled_models()
 MODEL_NAMES = _best_first(MODELS_LOADED)
 if not MODEL_NAMES:

@@ -29,13 +29,16 @@ class Predictor:
     def test_accuracy(self) -> float | None:
         return self.checkpoint.metadata.get("test_accuracy")
 
-    def _input(self, images) -> jnp.ndarray:
+    def _input(self, images) -> np.ndarray:
+        """(N, 28, 28) float32 in 0..1, converted in numpy: a jnp op per call would cost more than
+        the small models' forward pass."""
         images = np.asarray(images)
         if images.ndim == 2:
             images = images[None]
         if images.ndim != 3 or images.shape[1:] != (28, 28):
             raise ValueError(f"expected images of shape (N, 28, 28), got {images.shape}")
-        return jnp.asarray(images, jnp.float32) / (255.0 if images.dtype == np.uint8 else 1.0)
+        x = images.astype(np.float32)
+        return x / np.float32(255) if images.dtype == np.uint8 else x
 
     def saliency(self, image) -> np.ndarray:
         """|d top-class logit / d pixel| for one (28, 28) image: which pixels pushed the prediction."""
@@ -45,6 +48,8 @@ class Predictor:
     def predict(self, images) -> np.ndarray:
         """(N, 28, 28) uint8 0..255 or float 0..1 (or one (28, 28) image) -> (N, 10) probabilities."""
         x = self._input(images)
+        if len(x) <= MAX_BATCH:
+            return np.asarray(self._probabilities(self._params, x))
         return np.concatenate([np.asarray(self._probabilities(self._params, x[i: i + MAX_BATCH]))
                                for i in range(0, len(x), MAX_BATCH)])
 
@@ -66,6 +71,18 @@ def _compiled(graphdef, raw_pixels: bool):
 
 def bundled_weights_path(name: str) -> Path:
     return WEIGHTS_DIR / f"{name}.safetensors"
+
+
+def enable_compilation_cache(directory: str | Path | None = None) -> Path:
+    """Keeps compiled programs on disk (``$MNIST_FLAX_CACHE_DIR``, default ~/.cache/mnist_flax/jax),
+    so a restarted app skips XLA compilation: a warm start takes a fraction of a cold one."""
+    import os
+
+    directory = Path(directory or os.environ.get("MNIST_FLAX_CACHE_DIR", "~/.cache/mnist_flax/jax")).expanduser()
+    jax.config.update("jax_compilation_cache_dir", str(directory))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    return directory
 
 
 def load_bundled_models() -> dict[str, Predictor]:

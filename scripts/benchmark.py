@@ -88,6 +88,36 @@ def predictors(tmp: Path):
     return out
 
 
+COLD_START = """
+import time, numpy as np
+import mnist_flax
+from mnist_flax.prediction import enable_compilation_cache, load_bundled_models
+enable_compilation_cache({cache!r})
+models = load_bundled_models()
+image = np.zeros((28, 28), np.uint8)
+for m in models.values():
+    m.predict(image)
+print(len(models))
+"""
+
+
+def cold_start(runs: int = 2) -> list[float]:
+    """Seconds from process start to the first prediction of every bundled model; the first run has
+    an empty persistent compilation cache, the others find it warm."""
+    import subprocess
+    import tempfile
+
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as cache:
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", COLD_START.format(cache=cache)], check=True, cwd=root,
+                           capture_output=True, env={**__import__("os").environ, "PYTHONPATH": str(root)})
+            times.append(time.perf_counter() - start)
+    return times
+
+
 def table(rows, columns):
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(str(r[c]) for c in columns) + " |" for r in rows]
@@ -141,8 +171,12 @@ def main(argv=None):
     print("\nTraining\n" + table(rows, ["model", "batch", "variant", "ms_per_step", "s_per_epoch", "gflops",
                                         "roofline_pct"]))
     print("\nPrediction of one 28x28 image\n" + table(latency, ["model", "p50_ms", "p99_ms"]))
+    starts = cold_start(1 if args.tiny else 3)
+    print(f"\nProcess start to first prediction of every bundled model: {starts[0]:.2f} s cold (empty "
+          f"compilation cache)" + (f", {min(starts[1:]):.2f} s warm" if len(starts) > 1 else ""))
     Path(args.json).write_text(json.dumps({"machine": machine, "matmul_gflops": roofline, "training": rows,
-                                           "prediction": latency, "mnist_flax": mnist_flax.__version__}, indent=1))
+                                           "prediction": latency, "cold_start_s": starts,
+                                           "mnist_flax": mnist_flax.__version__}, indent=1))
 
 
 if __name__ == "__main__":
