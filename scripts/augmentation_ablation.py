@@ -1,0 +1,43 @@
+"""What augmentation costs and buys: a model's best recipe trained with and without it.
+
+    python scripts/augmentation_ablation.py --model cnn --epochs 10
+
+Reports, for both runs: test accuracy, wall time, and accuracy on browser-like drawings
+of the test digits (after the sketch preprocessing), the inputs the demo really gets.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import mnist_flax  # noqa: E402
+from mnist_flax import runs  # noqa: E402
+from mnist_flax.checkpoints import Checkpoint  # noqa: E402
+from mnist_flax.prediction import Predictor  # noqa: E402
+from sketch_accuracy import sketch_inputs  # noqa: E402
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="cnn", choices=list(mnist_flax.MODELS))
+    p.add_argument("--epochs", type=int, help="override the best recipe's epochs (both runs)")
+    p.add_argument("--drawings", type=int, default=2000, help="test digits drawn as sketches")
+    p.add_argument("--data-dir")
+    args = p.parse_args(argv)
+    data = mnist_flax.load_mnist(args.data_dir)
+    drawn, _ = sketch_inputs(data.test, args.drawings)
+    labels = data.test.labels[: args.drawings]
+    print(f"| {args.model} best recipe | epochs | wall time (s) | test accuracy | drawings (n={args.drawings}) |")
+    print("|---|---:|---:|---:|---:|")
+    for augment in (False, True):
+        recipe = mnist_flax.MODELS[args.model].best.replace(augment=augment, epochs=args.epochs)
+        result = runs.run(args.model, recipe, data)
+        predictor = Predictor(Checkpoint(None, args.model, recipe, {}, result.model))
+        on_drawings = (predictor.predict(drawn).argmax(1) == labels).mean()
+        print(f"| {'with' if augment else 'without'} augmentation | {recipe.epochs} | {result.wall_time:.0f} "
+              f"| {result.test.accuracy:.2%} | {on_drawings:.2%} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The scripts run end to end at tiny settings (benchmarks print figures; they are never timed here)."""
+import json
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def run_script(name, *args, **kw):
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / name), *args], capture_output=True, text=True,
+                            timeout=600, **kw)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_benchmark_tiny(tmp_path):
+    out = run_script("benchmark.py", "--tiny", "--models", "mlp", "cnn", "--batch-sizes", "32",
+                     "--json", str(tmp_path / "b.json"))
+    figures = json.loads((tmp_path / "b.json").read_text())
+    assert {r["model"] for r in figures["training"]} == {"mlp", "cnn"}
+    assert all(r["ms_per_step"] > 0 and r["gflops"] > 0 for r in figures["training"])
+    assert figures["matmul_gflops"] > 0 and figures["cold_start_s"][0] > 0
+    assert any(r["model"] == "all five" for r in figures["prediction"])
+    assert "Training" in out and "Prediction of one 28x28 image" in out
+
+
+def test_reproduce_report_from_saved_runs(tmp_path):
+    history = {"model": "cnn", "recipe": {"optimizer": "sgd", "learning_rate": 0.01, "batch_size": 32,
+                                          "augment": False, "raw_pixels": False},
+               "test_accuracy": 0.9876, "wall_time_s": 12.0, "train_size": 50000,
+               "history": [{"epoch": e, "loss": 1 / e, "accuracy": 0.9, "val_loss": 1 / e, "val_accuracy": 0.9}
+                           for e in (1, 2)]}
+    (tmp_path / "runs" / "tutorial").mkdir(parents=True)
+    (tmp_path / "runs" / "tutorial" / "cnn_history.json").write_text(json.dumps(history))
+    out = run_script("reproduce.py", "--report-only", "--runs", str(tmp_path / "runs"), "--docs", str(tmp_path))
+    assert "| cnn | 217,194 | tutorial: sgd lr 0.01, batch 32 | 2 | 50000 | 12 | 98.76% | 98.76% |" in out
+    assert (tmp_path / "results.md").is_file() and (tmp_path / "curves_cnn.png").is_file()
+
+
+def test_sketch_accuracy_script(mnist_dir):
+    out = run_script("sketch_accuracy.py", "--n", "50", "--data-dir", str(mnist_dir))
+    assert "| cnn |" in out and "naive resize" in out
