@@ -99,8 +99,13 @@ def _mesh():
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_call: int):
-    """One jitted function per architecture, recipe and chunk length, shared by every run."""
+def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_call: int, micro_batches: int):
+    """One jitted function per architecture, recipe and chunk length, shared by every run.
+
+    With ``micro_batches`` > 1 each batch's gradient is the mean of that many equal slices'
+    gradients, unrolled in the same program: identical maths, and on CPU XLA's convolutions
+    run ~1.7x faster per image on 32 images than on 128.
+    """
     tx = make_optimizer(recipe, total_steps)
     batch_sharding = NamedSharding(mesh, P("data"))
 
@@ -118,7 +123,9 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
             x = augment(k_aug, x)
         x = jax.lax.with_sharding_constraint(x, batch_sharding)
         y = jax.lax.with_sharding_constraint(labels[idx], batch_sharding)
-        (loss, acc), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, x, y, k_drop)
+        parts = [jax.value_and_grad(loss_fn, has_aux=True)(params, *xyk) for xyk in zip(
+            jnp.split(x, micro_batches), jnp.split(y, micro_batches), jax.random.split(k_drop, micro_batches))]
+        (loss, acc), grads = jax.tree.map(lambda *a: sum(a) / micro_batches, *parts)
         with jax.numpy_dtype_promotion("standard"):  # optax's bias correction mixes float ** int32
             updates, opt_state = tx.update(grads, opt_state, params)
         return (optax.apply_updates(params, updates), opt_state, key), jnp.stack([loss, acc])
@@ -132,11 +139,19 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
     return tx, jax.jit(steps, donate_argnums=0)
 
 
+def _conv_on_cpu(model: nnx.Module) -> bool:
+    return jax.default_backend() == "cpu" and any(isinstance(m, nnx.Conv) for _, m in nnx.iter_modules(model))
+
+
 def default_steps_per_call(model: nnx.Module) -> int:
     """Many steps in one ``lax.scan`` for MLPs; one step per call for conv nets on CPU,
     where XLA's kernels inside a scan run ~6x slower (README, "Training speed")."""
-    has_conv = any(isinstance(m, nnx.Conv) for _, m in nnx.iter_modules(model))
-    return 1 if has_conv and jax.default_backend() == "cpu" else 50
+    return 1 if _conv_on_cpu(model) else 50
+
+
+def default_micro_batches(model: nnx.Module, batch_size: int) -> int:
+    """Conv nets on CPU compute large batches' gradients in slices of 32 (see ``_compiled_steps``)."""
+    return batch_size // 32 if _conv_on_cpu(model) and batch_size > 32 and batch_size % 32 == 0 else 1
 
 
 def batch_order(n: int, batch_size: int, steps: int, seed: int) -> np.ndarray:
@@ -161,12 +176,14 @@ def train(
     log_every: int = 100,
     eval_every: int | None = None,
     steps_per_call: int | None = None,
+    micro_batches: int | None = None,
 ) -> Iterator[Progress]:
     """Trains ``model`` in place, yielding a ``Progress`` every ``log_every`` steps.
 
     ``steps`` defaults to the recipe's epochs. Validation runs every ``eval_every``
     steps (default: once per epoch) and at the end. ``steps_per_call`` (default:
-    ``default_steps_per_call``) is how many steps one compiled call runs.
+    ``default_steps_per_call``) is how many steps one compiled call runs; ``micro_batches``
+    (default: ``default_micro_batches``) how many slices each batch's gradient is computed in.
     """
     mesh = _mesh()
     if recipe.batch_size % mesh.size:
@@ -176,7 +193,10 @@ def train(
     eval_every = eval_every or steps_per_epoch
     steps_per_call = steps_per_call or default_steps_per_call(model)
     graphdef, params = nnx.split(model)
-    tx, run_steps = _compiled_steps(graphdef, recipe, total, mesh, steps_per_call)
+    micro_batches = micro_batches or default_micro_batches(model, recipe.batch_size)
+    if recipe.batch_size % (micro_batches * mesh.size):
+        raise ValueError(f"batch size {recipe.batch_size} must split into {micro_batches} equal slices per device")
+    tx, run_steps = _compiled_steps(graphdef, recipe, total, mesh, steps_per_call, micro_batches)
     replicated = NamedSharding(mesh, P())
     params = jax.device_put(params, replicated)
     carry = (params, jax.device_put(tx.init(params), replicated), jax.device_put(jax.random.key(seed), replicated))

@@ -7,8 +7,9 @@
 Training: ms/step and s/epoch (50,000 images) after warm-up, the median of
 several windows; achieved GFLOP/s (3x the forward FLOPs XLA reports) and its
 fraction of a large fp32 matmul measured in the same run. --variants also times
-one jit call per step against many steps in one lax.scan, and XLA's own
-convolution gradients against the hand-written ones. Prediction: one image and
+one jit call per step against many steps in one lax.scan, XLA's own
+convolution gradients against the hand-written ones, and whole-batch gradients
+against micro-batches of 32. Prediction: one image and
 all five models on one image, p50/p99 latency. Benchmarks never run as timed tests.
 """
 import argparse
@@ -51,7 +52,8 @@ def use_xla_conv_gradients(model):
             module.conv_general_dilated = lax.conv_general_dilated
 
 
-def time_training(name, batch_size, steps_per_call=None, xla_conv=False, windows=5, window_steps=None):
+def time_training(name, batch_size, steps_per_call=None, micro_batches=None, xla_conv=False, windows=5,
+                  window_steps=None):
     """Median ms/step over ``windows`` windows after one warm-up window (compilation)."""
     model = MODELS[name].build(0)
     if xla_conv:
@@ -63,7 +65,8 @@ def time_training(name, batch_size, steps_per_call=None, xla_conv=False, windows
     split = Split(rng.integers(0, 256, (8192, 28, 28)).astype(np.uint8), rng.integers(0, 10, 8192).astype(np.int32))
     recipe = Recipe(optimizer="sgd", learning_rate=0.01, batch_size=batch_size)
     ticks = [p.elapsed for p in train(model, recipe, split, steps=window_steps * (windows + 1),
-                                      log_every=window_steps, steps_per_call=steps_per_call)]
+                                      log_every=window_steps, steps_per_call=steps_per_call,
+                                      micro_batches=micro_batches)]
     return statistics.median(np.diff(ticks)) / window_steps * 1000
 
 
@@ -141,14 +144,16 @@ def main(argv=None):
     variants = [("default", {})]
     if args.variants:
         variants += [("one step per call", {"steps_per_call": 1}), ("50 steps per lax.scan", {"steps_per_call": 50}),
-                     ("XLA conv gradients", {"xla_conv": True})]
+                     ("XLA conv gradients", {"xla_conv": True}), ("whole batch, no micro-batches", {"micro_batches": 1})]
     rows = []
     for name in args.models:
         flops = 3 * forward_flops(MODELS[name].build(0))  # forward + two gradients per image
         has_conv = "cnn" in name
         for batch in args.batch_sizes:
             for label, kw in variants:
-                if kw.get("xla_conv") and not has_conv:
+                if (kw.get("xla_conv") or kw.get("micro_batches")) and not has_conv:
+                    continue
+                if kw.get("micro_batches") and batch <= 32:
                     continue
                 ms = time_training(name, batch, windows=windows, window_steps=window_steps, **kw)
                 gflops = flops * batch / ms / 1e6

@@ -100,3 +100,14 @@ def test_batch_order_reshuffles_every_epoch():
     assert order.shape == (6, 3)
     first, second = order[:3].ravel(), order[3:].ravel()
     assert len(set(first)) == 9 and len(set(second)) == 9 and not np.array_equal(first, second)
+
+
+def test_micro_batches_give_the_same_step():
+    split, recipe = synthetic_split(), Recipe(batch_size=64, optimizer="sgd", learning_rate=0.1)
+    results = []
+    for micro_batches in (1, 2):
+        model = MODELS["cnn"].build(0)
+        list(train(model, recipe, split, steps=3, micro_batches=micro_batches))
+        results.append(params_of(model))
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
