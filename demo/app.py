@@ -5,6 +5,7 @@
 The app only builds components and wires events; models, preprocessing, prediction
 and evaluation come from the mnist_flax library.
 """
+import functools
 import os
 import sys
 import tempfile
@@ -54,8 +55,13 @@ def _predictor(name, mine=None):
     if name in MODELS_LOADED:
         return MODELS_LOADED[name]
     if mine and name in mine:
-        return load_model(mine[name])
+        return _visitor_model(mine[name])
     raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(MODEL_NAMES + list(mine or ()))}.")
+
+
+@functools.lru_cache(maxsize=32)
+def _visitor_model(path):
+    return load_model(path)
 
 
 def _digit(sketch):

@@ -3,12 +3,13 @@ __version__ = "0.1.0"
 
 from mnist_flax.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from mnist_flax.data import Mnist, MnistError, Split, load_mnist
-from mnist_flax.prediction import Predictor, load_model
+from mnist_flax.prediction import Predictor, enable_compilation_cache, load_model
 from mnist_flax.registry import MODELS, ModelEntry, Recipe, get_model_entry
+from mnist_flax.sketch import BlankSketchError, SketchError, preprocess_sketch
 from mnist_flax.training import Evaluation, Progress, evaluate, recipe_splits, train
 
 __all__ = [
-    "MODELS", "CheckpointError", "Evaluation", "Mnist", "MnistError", "ModelEntry", "Predictor", "Progress",
-    "Recipe", "Split", "evaluate", "get_model_entry", "load_checkpoint", "load_mnist", "load_model",
-    "recipe_splits", "save_checkpoint", "train",
+    "MODELS", "BlankSketchError", "CheckpointError", "Evaluation", "Mnist", "MnistError", "ModelEntry", "Predictor",
+    "Progress", "Recipe", "SketchError", "Split", "enable_compilation_cache", "evaluate", "get_model_entry",
+    "load_checkpoint", "load_mnist", "load_model", "preprocess_sketch", "recipe_splits", "save_checkpoint", "train",
 ]
