@@ -6,26 +6,44 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def per_epoch(history: list[dict]) -> list[dict]:
+    """Training records averaged per epoch (as the tutorials plot them) for runs of 3+ epochs;
+    validation is kept where it was measured."""
+    if not history or history[-1]["epoch"] < 3:
+        return history
+    epochs = np.ceil(np.array([h["epoch"] for h in history]) - 1e-9)
+    out = []
+    for e in np.unique(epochs):
+        group = [h for h, he in zip(history, epochs) if he == e]
+        val = [h for h in group if h.get("val_accuracy") is not None]
+        out.append({"epoch": float(e), "loss": float(np.mean([h["loss"] for h in group])),
+                    "accuracy": float(np.mean([h["accuracy"] for h in group])),
+                    "val_loss": val[-1]["val_loss"] if val else None,
+                    "val_accuracy": val[-1]["val_accuracy"] if val else None})
+    return out
+
+
 def learning_curves(histories: dict[str, list[dict]], title: str = ""):
     """Loss (left axis) and accuracy (right axis) against epochs, train solid, validation dashed.
 
     ``histories`` maps a label (a recipe name) to its list of ``Progress.as_dict()`` records.
     """
-    fig, ax_loss = plt.subplots(figsize=(7, 4))
+    fig, ax_loss = plt.subplots(figsize=(8, 4.5))
     ax_acc = ax_loss.twinx()
     for (label, history), color in zip(histories.items(), plt.rcParams["axes.prop_cycle"].by_key()["color"]):
+        history = per_epoch(history)
         epochs = [h["epoch"] for h in history]
-        ax_loss.plot(epochs, [h["loss"] for h in history], color=color, alpha=0.5, label=f"{label} train loss")
+        ax_loss.plot(epochs, [h["loss"] for h in history], ":", color=color, label=f"{label} train loss")
         ax_acc.plot(epochs, [h["accuracy"] for h in history], color=color, label=f"{label} train acc")
         val = [h for h in history if h.get("val_accuracy") is not None]
         if val:
-            ax_loss.plot([h["epoch"] for h in val], [h["val_loss"] for h in val], "--", color=color, alpha=0.5,
+            ax_loss.plot([h["epoch"] for h in val], [h["val_loss"] for h in val], "-.", color=color, alpha=0.6,
                          label=f"{label} val loss")
             ax_acc.plot([h["epoch"] for h in val], [h["val_accuracy"] for h in val], "--", color=color,
                         label=f"{label} val acc")
     ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("loss")
-    ax_acc.set_ylabel("accuracy")
+    ax_loss.set_ylabel("loss (dotted)")
+    ax_acc.set_ylabel("accuracy (solid, dashed)")
     handles = ax_loss.get_legend_handles_labels()[0] + ax_acc.get_legend_handles_labels()[0]
     ax_acc.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="center right")
     ax_loss.set_title(title)

@@ -45,6 +45,7 @@ def history_path(runs_dir, recipe, name) -> Path:
 def report(runs_dir, docs_dir) -> str:
     """docs/results.md and one tutorial-vs-best curves figure per model, from the runs' histories."""
     docs = Path(docs_dir)
+    docs.mkdir(parents=True, exist_ok=True)
     rows = ["| model | parameters | recipe | epochs | train images | wall time (s) | test accuracy | tutorial reports |",
             "|---|---:|---|---:|---:|---:|---:|---:|"]
     for name, entry in mnist_flax.MODELS.items():
