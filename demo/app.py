@@ -317,7 +317,8 @@ def build() -> gr.Blocks:
             with gr.Accordion("Raw results (the compare endpoint's JSON)", open=False):
                 raw = gr.JSON()
             gr.Dataframe(architecture_table(), headers=["model", "layers", "parameters", "FLOPs / image",
-                                                        "tutorial accuracy", "bundled accuracy"], interactive=False)
+                                                        "tutorial accuracy", "bundled accuracy"], interactive=False,
+                         wrap=True, column_widths=["12%", "40%", "12%", "12%", "12%", "12%"])
             compare_draw.change(compare, [compare_draw, mine], raw, api_name="compare", trigger_mode="always_last",
                                 show_progress="hidden", concurrency_id="predict").then(
                 compare_cards, raw, [summary, *compare_labels, *compare_texts], api_name=False, show_progress="hidden")
