@@ -68,24 +68,30 @@ def recipe_splits(recipe: Recipe, data: Mnist) -> tuple[Split, Split]:
 
 
 def make_optimizer(recipe: Recipe, total_steps: int) -> optax.GradientTransformation:
-    if recipe.schedule == "cosine":
-        lr = optax.warmup_cosine_decay_schedule(
-            0.0, recipe.learning_rate, min(1000, total_steps // 20 + 1), max(total_steps, 2)
-        )
-    elif recipe.schedule == "constant":
-        lr = recipe.learning_rate
-    else:
-        raise ValueError(f"unknown schedule {recipe.schedule!r}: choose constant or cosine")
+    """The recipe's optax optimiser. A constant learning rate is kept in the optimiser's state
+    (``inject_hyperparams``), so runs that differ only in it share one compiled step."""
     optimizers = {
-        "sgd": lambda: optax.sgd(lr),
-        "momentum": lambda: optax.sgd(lr, momentum=0.9, nesterov=True),
-        "rmsprop": lambda: optax.rmsprop(lr, decay=0.9, eps=1e-7),  # Keras's defaults
-        "adam": lambda: optax.adam(lr),
-        "adamw": lambda: optax.adamw(lr, weight_decay=recipe.weight_decay),
+        "sgd": lambda learning_rate: optax.sgd(learning_rate),
+        "momentum": lambda learning_rate: optax.sgd(learning_rate, momentum=0.9, nesterov=True),
+        "rmsprop": lambda learning_rate: optax.rmsprop(learning_rate, decay=0.9, eps=1e-7),  # Keras's defaults
+        "adam": lambda learning_rate: optax.adam(learning_rate),
+        "adamw": lambda learning_rate: optax.adamw(learning_rate, weight_decay=recipe.weight_decay),
     }
     if recipe.optimizer not in optimizers:
         raise ValueError(f"unknown optimizer {recipe.optimizer!r}: choose one of {', '.join(optimizers)}")
-    return optimizers[recipe.optimizer]()
+    if recipe.schedule == "cosine":
+        return optimizers[recipe.optimizer](optax.warmup_cosine_decay_schedule(
+            0.0, recipe.learning_rate, min(1000, total_steps // 20 + 1), max(total_steps, 2)))
+    if recipe.schedule == "constant":
+        return optax.inject_hyperparams(optimizers[recipe.optimizer])(learning_rate=recipe.learning_rate)
+    raise ValueError(f"unknown schedule {recipe.schedule!r}: choose constant or cosine")
+
+
+def _compilation_key(recipe: Recipe, total_steps: int) -> tuple[Recipe, int]:
+    """What the compiled steps depend on: a constant schedule needs neither the rate nor the length."""
+    if recipe.schedule == "constant":
+        return dataclasses.replace(recipe, learning_rate=0.0, epochs=0), 0
+    return recipe, total_steps
 
 
 def to_model_input(images, raw_pixels: bool = False):
@@ -100,7 +106,8 @@ def _mesh():
 
 @functools.lru_cache(maxsize=64)
 def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_call: int, micro_batches: int):
-    """One jitted function per architecture, recipe and chunk length, shared by every run.
+    """One jitted function per architecture, recipe (see ``_compilation_key``) and chunk length,
+    shared by every run.
 
     With ``micro_batches`` > 1 each batch's gradient is the mean of that many equal slices'
     gradients, unrolled in the same program: identical maths, and on CPU XLA's convolutions
@@ -136,7 +143,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
             return carry, metrics[None]
         return jax.lax.scan(lambda c, i: step(c, i, images, labels), carry, batch_indices)
 
-    return tx, jax.jit(steps, donate_argnums=0)
+    return jax.jit(steps, donate_argnums=0)
 
 
 def _conv_on_cpu(model: nnx.Module) -> bool:
@@ -145,7 +152,7 @@ def _conv_on_cpu(model: nnx.Module) -> bool:
 
 def default_steps_per_call(model: nnx.Module) -> int:
     """Many steps in one ``lax.scan`` for MLPs; one step per call for conv nets on CPU,
-    where XLA's kernels inside a scan run ~6x slower (README, "Training speed")."""
+    where XLA's kernels inside a scan run ~6x slower (README, "Speed")."""
     return 1 if _conv_on_cpu(model) else 50
 
 
@@ -196,7 +203,10 @@ def train(
     micro_batches = micro_batches or default_micro_batches(model, recipe.batch_size)
     if recipe.batch_size % (micro_batches * mesh.size):
         raise ValueError(f"batch size {recipe.batch_size} must split into {micro_batches} equal slices per device")
-    tx, run_steps = _compiled_steps(graphdef, recipe, total, mesh, steps_per_call, micro_batches)
+    tx = make_optimizer(recipe, total)
+    # Calls of exactly steps_per_call steps, and single steps for remainders: two shapes to compile.
+    run_steps = {k: _compiled_steps(graphdef, *_compilation_key(recipe, total), mesh, k, micro_batches)
+                 for k in {1, steps_per_call}}
     replicated = NamedSharding(mesh, P())
     params = jax.device_put(params, replicated)
     carry = (params, jax.device_put(tx.init(params), replicated), jax.device_put(jax.random.key(seed), replicated))
@@ -210,9 +220,12 @@ def train(
         n = min(log_every, total - done, next_eval - done)
         tick = time.perf_counter()
         metrics = []
-        for i in range(done, done + n, steps_per_call):
-            carry, m = run_steps(carry, images, labels, order[i: min(i + steps_per_call, done + n)])
+        i = done
+        while i < done + n:
+            k = steps_per_call if done + n - i >= steps_per_call else 1
+            carry, m = run_steps[k](carry, images, labels, order[i: i + k])
             metrics.append(m)
+            i += k
         losses, accs = np.concatenate([np.asarray(m) for m in metrics]).T  # waits for the steps
         done += n
         nnx.update(model, carry[0])

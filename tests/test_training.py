@@ -111,3 +111,26 @@ def test_micro_batches_give_the_same_step():
         results.append(params_of(model))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_runs_differing_in_learning_rate_or_length_share_one_compilation():
+    from mnist_flax.training import _compiled_steps
+
+    split = synthetic_split()
+    before = _compiled_steps.cache_info().misses
+    for lr, steps, log_every in ((1e-3, 40, 10), (1e-2, 60, 7), (3e-4, 80, 13)):
+        list(train(MODELS["mlp"].build(0), Recipe(optimizer="momentum", learning_rate=lr, batch_size=16), split,
+                   steps=steps, log_every=log_every, steps_per_call=4))  # settings no other test compiles
+    assert _compiled_steps.cache_info().misses - before == 2  # 4 steps in one scan, and single steps
+
+
+def test_learning_rate_still_matters():
+    split = synthetic_split()
+    finals = []
+    for lr in (0.0, 0.1):
+        model = MODELS["mlp"].build(0)
+        list(train(model, Recipe(optimizer="sgd", learning_rate=lr, batch_size=32), split, steps=3))
+        finals.append(params_of(model))
+    before = params_of(MODELS["mlp"].build(0))
+    assert all(np.array_equal(a, b) for a, b in zip(finals[0], before))
+    assert not all(np.array_equal(a, b) for a, b in zip(finals[1], before))
