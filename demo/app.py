@@ -322,7 +322,7 @@ def build() -> gr.Blocks:
             compare_draw.change(compare, [compare_draw, mine], raw, api_name="compare", trigger_mode="always_last",
                                 show_progress="hidden", concurrency_id="predict").then(
                 compare_cards, raw, [summary, *compare_labels, *compare_texts], api_name=False, show_progress="hidden")
-        with gr.Tab("Explore"):
+        with gr.Tab("Explore") as explore_tab:
             explore_model = gr.Dropdown(MODEL_NAMES, value=MODEL_NAMES[0], label="Model")
             explore_summary = gr.Markdown()
             with gr.Row():
@@ -335,7 +335,7 @@ def build() -> gr.Blocks:
             shown = gr.State([])
             explore_outputs = [explore_summary, confusion, per_class, gallery, shown]
             explore_model.change(explore, explore_model, explore_outputs, api_name="explore")
-            demo.load(explore, explore_model, explore_outputs, api_name=False)
+            explore_tab.select(explore, explore_model, explore_outputs, api_name=False)  # not at page load
             gallery.select(misclassified_probabilities, [explore_model, shown], picked, api_name=False)
         with gr.Tab("Train"):
             gr.Markdown("Train a model here and watch its curves. Try **Show the failure**: the vanilla MLP of "
