@@ -199,6 +199,8 @@ def train(
     total = steps or recipe.epochs * steps_per_epoch
     eval_every = eval_every or steps_per_epoch
     steps_per_call = steps_per_call or default_steps_per_call(model)
+    # Records and validation fall on call boundaries: windows shorter than a call would run as single steps.
+    log_every, eval_every = (-(-every // steps_per_call) * steps_per_call for every in (log_every, eval_every))
     graphdef, params = nnx.split(model)
     micro_batches = micro_batches or default_micro_batches(model, recipe.batch_size)
     if recipe.batch_size % (micro_batches * mesh.size):

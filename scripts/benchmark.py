@@ -7,9 +7,8 @@
 Training: ms/step and s/epoch (50,000 images) after warm-up, the median of
 several windows; achieved GFLOP/s (3x the forward FLOPs XLA reports) and its
 fraction of a large fp32 matmul measured in the same run. --variants also times
-one jit call per step against many steps in one lax.scan, XLA's own
-convolution gradients against the hand-written ones, and whole-batch gradients
-against micro-batches of 32. Prediction: one image and
+one jit call per step against many steps in one lax.scan, and whole-batch
+gradients against micro-batches of 32. Prediction: one image and
 all five models on one image, p50/p99 latency. Benchmarks never run as timed tests.
 """
 import argparse
@@ -24,14 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
-from flax import nnx  # noqa: E402
-from jax import lax  # noqa: E402
 
 import mnist_flax  # noqa: E402
 from mnist_flax import MODELS, Recipe, Split, train  # noqa: E402
 from mnist_flax.checkpoints import load_checkpoint, save_checkpoint  # noqa: E402
 from mnist_flax.models import forward_flops  # noqa: E402
 from mnist_flax.prediction import Predictor, bundled_weights_path  # noqa: E402
+from mnist_flax.training import default_steps_per_call  # noqa: E402
 
 EPOCH_IMAGES = 50_000
 
@@ -46,21 +44,12 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def use_xla_conv_gradients(model):
-    for _, module in nnx.iter_modules(model):
-        if isinstance(module, nnx.Conv):
-            module.conv_general_dilated = lax.conv_general_dilated
-
-
-def time_training(name, batch_size, steps_per_call=None, micro_batches=None, xla_conv=False, windows=5,
-                  window_steps=None):
+def time_training(name, batch_size, steps_per_call=None, micro_batches=None, windows=5, window_steps=None):
     """Median ms/step over ``windows`` windows after one warm-up window (compilation)."""
     model = MODELS[name].build(0)
-    if xla_conv:
-        use_xla_conv_gradients(model)
     window_steps = window_steps or max(10, 4000 // batch_size)
-    if steps_per_call:
-        window_steps = -(-window_steps // steps_per_call) * steps_per_call
+    per_call = steps_per_call or default_steps_per_call(model)
+    window_steps = -(-window_steps // per_call) * per_call  # whole calls: records fall on call boundaries
     rng = np.random.default_rng(0)
     split = Split(rng.integers(0, 256, (8192, 28, 28)).astype(np.uint8), rng.integers(0, 10, 8192).astype(np.int32))
     recipe = Recipe(optimizer="sgd", learning_rate=0.01, batch_size=batch_size)
@@ -144,14 +133,14 @@ def main(argv=None):
     variants = [("default", {})]
     if args.variants:
         variants += [("one step per call", {"steps_per_call": 1}), ("50 steps per lax.scan", {"steps_per_call": 50}),
-                     ("XLA conv gradients", {"xla_conv": True}), ("whole batch, no micro-batches", {"micro_batches": 1})]
+                     ("whole batch, no micro-batches", {"micro_batches": 1})]
     rows = []
     for name in args.models:
         flops = 3 * forward_flops(MODELS[name].build(0))  # forward + two gradients per image
         has_conv = "cnn" in name
         for batch in args.batch_sizes:
             for label, kw in variants:
-                if (kw.get("xla_conv") or kw.get("micro_batches")) and not has_conv:
+                if kw.get("micro_batches") and not has_conv:
                     continue
                 if kw.get("micro_batches") and batch <= 32:
                     continue

@@ -18,7 +18,7 @@ def small_data():
 
 
 def job(small_data, limits=Limits(), **changes):
-    values = dict(model="mlp", recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), steps=40,
+    values = dict(model="mlp", recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), steps=200,
                   train_size=1000, seed=0)
     values.update(changes)
     return TrainingJob(TrainSettings(**values), small_data, limits)
@@ -48,7 +48,7 @@ def test_a_run_finishes_with_history_and_test_evaluation(small_data):
     j = job(small_data)
     updates = list(j.run(updates_per_run=8))
     assert j.status == "finished" and j.done and len(updates) >= 3
-    assert j.history[-1]["step"] == 40 and j.evaluation.confusion.sum() == 500
+    assert j.history[-1]["step"] == 200 and j.evaluation.confusion.sum() == 500
     assert j.history[0]["step"] == 0 and j.history[0]["val_accuracy"] is not None  # curves start together
     lines = curves(j.history)
     assert {row[2] for row in lines["loss"]} == {"train", "validation"}
@@ -57,9 +57,9 @@ def test_a_run_finishes_with_history_and_test_evaluation(small_data):
 def test_stop_and_wall_time_cap_keep_what_was_learned(small_data):
     j = job(small_data, steps=400)
     for update in j.run(updates_per_run=40):
-        if len(update.history) == 3:  # step 0, then two chunks of 10 steps
+        if len(update.history) == 3:  # step 0, then two records (50 steps each: the MLP's scan length)
             j.stop()
-    assert j.status == "stopped" and j.history[-1]["step"] == 20 and j.evaluation is not None
+    assert j.status == "stopped" and j.history[-1]["step"] == 100 and j.evaluation is not None
     capped = job(small_data, limits=Limits(max_seconds=0.0), steps=400)
     list(capped.run(updates_per_run=40))
     assert capped.status == "timed out" and "limited to 0 s" in capped.message and capped.evaluation is not None

@@ -56,7 +56,7 @@ def test_progress_stream_and_clean_stop():
     model = MODELS["shallow_mlp"].build(0)
     before = [np.array(p) for p in params_of(model)]
     stream = train(model, Recipe(batch_size=32), synthetic_split(), synthetic_split(64, 1),
-                   steps=40, log_every=10, eval_every=20)
+                   steps=40, log_every=10, eval_every=20, steps_per_call=5)
     first_two = list(itertools.islice(stream, 2))
     stream.close()  # the caller stops between chunks
     assert [p.step for p in first_two] == [10, 20]
@@ -134,3 +134,9 @@ def test_learning_rate_still_matters():
     before = params_of(MODELS["mlp"].build(0))
     assert all(np.array_equal(a, b) for a, b in zip(finals[0], before))
     assert not all(np.array_equal(a, b) for a, b in zip(finals[1], before))
+
+
+def test_records_fall_on_call_boundaries():
+    records = list(train(MODELS["mlp"].build(0), Recipe(batch_size=32), synthetic_split(), steps=23, log_every=3,
+                         steps_per_call=5))
+    assert [r.step for r in records] == [5, 10, 15, 20, 23]  # the last 3 steps run one at a time
