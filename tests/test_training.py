@@ -41,15 +41,22 @@ def test_same_seed_same_run_other_seed_other_run():
     assert la != lc
 
 
+def params_after(name, recipe, steps, **options):
+    """The parameters of a fresh model after ``steps`` steps on synthetic data."""
+    model = MODELS[name].build(0)
+    list(train(model, recipe, synthetic_split(), steps=steps, **options))
+    return params_of(model)
+
+
+def assert_close(params_a, params_b, rtol, atol):
+    for a, b in zip(params_a, params_b):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
 def test_scan_and_per_step_calls_agree():
-    split, recipe = synthetic_split(), Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
-    results = []
-    for steps_per_call in (1, 4):
-        model = MODELS["mlp"].build(0)
-        list(train(model, recipe, split, steps=8, steps_per_call=steps_per_call))
-        results.append(params_of(model))
-    for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    recipe = Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
+    assert_close(params_after("mlp", recipe, 8, steps_per_call=1), params_after("mlp", recipe, 8, steps_per_call=4),
+                 rtol=1e-5, atol=1e-6)
 
 
 def test_progress_stream_and_clean_stop():
@@ -103,14 +110,9 @@ def test_batch_order_reshuffles_every_epoch():
 
 
 def test_micro_batches_give_the_same_step():
-    split, recipe = synthetic_split(), Recipe(batch_size=64, optimizer="sgd", learning_rate=0.1)
-    results = []
-    for micro_batches in (1, 2):
-        model = MODELS["cnn"].build(0)
-        list(train(model, recipe, split, steps=3, micro_batches=micro_batches))
-        results.append(params_of(model))
-    for a, b in zip(*results):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    recipe = Recipe(batch_size=64, optimizer="sgd", learning_rate=0.1)
+    assert_close(params_after("cnn", recipe, 3, micro_batches=1), params_after("cnn", recipe, 3, micro_batches=2),
+                 rtol=1e-4, atol=1e-5)
 
 
 def test_runs_differing_in_learning_rate_or_length_share_one_compilation():
@@ -125,12 +127,7 @@ def test_runs_differing_in_learning_rate_or_length_share_one_compilation():
 
 
 def test_learning_rate_still_matters():
-    split = synthetic_split()
-    finals = []
-    for lr in (0.0, 0.1):
-        model = MODELS["mlp"].build(0)
-        list(train(model, Recipe(optimizer="sgd", learning_rate=lr, batch_size=32), split, steps=3))
-        finals.append(params_of(model))
+    finals = [params_after("mlp", Recipe(optimizer="sgd", learning_rate=lr, batch_size=32), 3) for lr in (0.0, 0.1)]
     before = params_of(MODELS["mlp"].build(0))
     assert all(np.array_equal(a, b) for a, b in zip(finals[0], before))
     assert not all(np.array_equal(a, b) for a, b in zip(finals[1], before))
