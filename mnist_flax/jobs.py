@@ -13,8 +13,10 @@ import time
 from typing import Iterator
 
 import numpy as np
+from flax import nnx
 
 from mnist_flax.data import Mnist, Split
+from mnist_flax.models import MLP
 from mnist_flax.registry import Recipe, get_model_entry
 from mnist_flax.training import Evaluation, evaluate, recipe_splits, train
 
@@ -148,10 +150,6 @@ def curves(history: list[dict]) -> dict[str, list]:
 def hidden_units_sweep(data: Mnist, widths=(8, 16, 32, 64, 128, 256, 512), steps: int = 800, seed: int = 0,
                        stop: threading.Event | None = None) -> Iterator[tuple[int, float]]:
     """The tutorials' experiment: test accuracy of a one-hidden-layer relu MLP against its width."""
-    from flax import nnx
-
-    from mnist_flax.models import MLP
-
     recipe = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=128, split="all")
     for width in widths:
         if stop is not None and stop.is_set():

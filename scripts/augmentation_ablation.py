@@ -13,8 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import mnist_flax  # noqa: E402
 from mnist_flax import runs  # noqa: E402
-from mnist_flax.checkpoints import Checkpoint  # noqa: E402
-from mnist_flax.prediction import Predictor  # noqa: E402
 from sketch_accuracy import sketch_inputs  # noqa: E402
 
 
@@ -26,15 +24,13 @@ def main(argv=None):
     p.add_argument("--data-dir")
     args = p.parse_args(argv)
     data = mnist_flax.load_mnist(args.data_dir)
-    drawn, _ = sketch_inputs(data.test, args.drawings)
-    labels = data.test.labels[: args.drawings]
+    drawings = mnist_flax.Split(sketch_inputs(data.test, args.drawings)[0], data.test.labels[: args.drawings])
     print(f"| {args.model} best recipe | epochs | wall time (s) | test accuracy | drawings (n={args.drawings}) |")
     print("|---|---:|---:|---:|---:|")
     for augment in (False, True):
         recipe = mnist_flax.MODELS[args.model].best.replace(augment=augment, epochs=args.epochs)
         result = runs.run(args.model, recipe, data)
-        predictor = Predictor(Checkpoint(None, args.model, recipe, {}, result.model))
-        on_drawings = (predictor.predict(drawn).argmax(1) == labels).mean()
+        on_drawings = mnist_flax.evaluate(result.model, drawings, raw_pixels=recipe.raw_pixels).accuracy
         print(f"| {'with' if augment else 'without'} augmentation | {recipe.epochs} | {result.wall_time:.0f} "
               f"| {result.test.accuracy:.2%} | {on_drawings:.2%} |", flush=True)
 

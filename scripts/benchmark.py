@@ -13,6 +13,7 @@ all five models on one image, p50/p99 latency. Benchmarks never run as timed tes
 """
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -105,7 +106,7 @@ def cold_start(runs: int = 2) -> list[float]:
         for _ in range(runs):
             start = time.perf_counter()
             subprocess.run([sys.executable, "-c", COLD_START.format(cache=cache)], check=True, cwd=root,
-                           capture_output=True, env={**__import__("os").environ, "PYTHONPATH": str(root)})
+                           capture_output=True, env={**os.environ, "PYTHONPATH": str(root)})
             times.append(time.perf_counter() - start)
     return times
 
