@@ -1,6 +1,10 @@
 """mnist_flax: the five classic Keras MNIST tutorial models in Flax NNX, fast training, and pretrained weights."""
 __version__ = "0.1.0"
 
+from mnist_flax.xla_flags import prefer_eigen_convolutions
+
+prefer_eigen_convolutions()  # before JAX starts its CPU backend: see xla_flags.py
+
 from mnist_flax.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from mnist_flax.data import Mnist, MnistError, Split, load_mnist
 from mnist_flax.prediction import Predictor, enable_compilation_cache, load_model

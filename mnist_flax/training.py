@@ -111,7 +111,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
 
     With ``micro_batches`` > 1 each batch's gradient is the mean of that many equal slices'
     gradients, unrolled in the same program: identical maths, and on CPU XLA's convolutions
-    run ~1.7x faster per image on 32 images than on 128.
+    run faster per image on 32 images than on 128 (cnn: 13.6 against 28.5 ms per batch of 128).
     """
     tx = make_optimizer(recipe, total_steps)
     batch_sharding = NamedSharding(mesh, P("data"))
@@ -152,7 +152,7 @@ def _conv_on_cpu(model: nnx.Module) -> bool:
 
 def default_steps_per_call(model: nnx.Module) -> int:
     """Many steps in one ``lax.scan`` for MLPs; one step per call for conv nets on CPU,
-    where XLA's kernels inside a scan run ~6x slower (README, "Speed")."""
+    where a conv step ran 10-30x slower inside a scan (README, "Speed")."""
     return 1 if _conv_on_cpu(model) else 50
 
 

@@ -1,14 +1,19 @@
 """Speed of training and prediction for every registry model, printed as tables and written as JSON.
 
     python scripts/benchmark.py                          # all models, batch 32 and 128
+    python scripts/benchmark.py --compare --peer-python /path/to/venv/bin/python   # + Keras/TF, PyTorch
     python scripts/benchmark.py --models cnn --batch-sizes 32 --variants
     python scripts/benchmark.py --tiny                   # a seconds-long smoke run (used by the tests)
 
 Training: ms/step and s/epoch (50,000 images) after warm-up, the median of
 several windows; achieved GFLOP/s (3x the forward FLOPs XLA reports) and its
 fraction of a large fp32 matmul measured in the same run. --variants also times
-one jit call per step against many steps in one lax.scan, and whole-batch
-gradients against micro-batches of 32. Prediction: one image and
+one jit call per step against many steps in one lax.scan, whole-batch gradients
+against micro-batches of 32, and jaxlib's default YNNPACK convolutions against
+the Eigen ones mnist_flax selects (mnist_flax/xla_flags.py). --compare runs the
+same models in Keras on TensorFlow and in PyTorch (scripts/peer_benchmark.py,
+requirements-compare.txt), each in its own process, right after ours for every
+model and batch size, and prints the time ratios. Prediction: one image and
 all five models on one image, p50/p99 latency. Benchmarks never run as timed tests.
 """
 import argparse
@@ -16,7 +21,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -33,6 +40,9 @@ from mnist_flax.prediction import Predictor, bundled_weights_path  # noqa: E402
 from mnist_flax.training import default_steps_per_call  # noqa: E402
 
 EPOCH_IMAGES = 50_000
+ROOT = Path(__file__).resolve().parents[1]
+PEERS = ("keras", "torch")
+YNNPACK_CONVOLUTIONS = "--xla_cpu_experimental_ynn_fusion_type=+individual_convolution"  # jaxlib's default
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
@@ -51,13 +61,39 @@ def time_training(name, batch_size, steps_per_call=None, micro_batches=None, win
     window_steps = window_steps or max(10, 4000 // batch_size)
     per_call = steps_per_call or default_steps_per_call(model)
     window_steps = -(-window_steps // per_call) * per_call  # whole calls: records fall on call boundaries
-    rng = np.random.default_rng(0)
-    split = Split(rng.integers(0, 256, (8192, 28, 28)).astype(np.uint8), rng.integers(0, 10, 8192).astype(np.int32))
+    rng = np.random.default_rng(0)  # an epoch of random images: epoch boundaries fall where they do in training
+    split = Split(rng.integers(0, 256, (EPOCH_IMAGES, 28, 28)).astype(np.uint8),
+                  rng.integers(0, 10, EPOCH_IMAGES).astype(np.int32))
     recipe = Recipe(optimizer="sgd", learning_rate=0.01, batch_size=batch_size)
     ticks = [p.elapsed for p in train(model, recipe, split, steps=window_steps * (windows + 1),
                                       log_every=window_steps, steps_per_call=steps_per_call,
                                       micro_batches=micro_batches)]
     return statistics.median(np.diff(ticks)) / window_steps * 1000
+
+
+def time_training_with_ynnpack(name, batch_size, windows, window_steps):
+    """``time_training`` in a fresh process whose convolutions use jaxlib's default, YNNPACK."""
+    code = (f"import benchmark; print(benchmark.time_training({name!r}, {batch_size}, windows={windows}, "
+            f"window_steps={window_steps}))")
+    env = {**os.environ, "XLA_FLAGS": f"{os.environ.get('XLA_FLAGS', '')} {YNNPACK_CONVOLUTIONS}"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "scripts", env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return float(out.split()[-1])
+
+
+def time_peer(python, framework, name, batch_size, windows, window_steps):
+    """ms/step of ``framework`` in its own process (scripts/peer_benchmark.py), or None with the reason printed."""
+    cmd = [python, str(ROOT / "scripts" / "peer_benchmark.py"), "--framework", framework, "--model", name,
+           "--batch-size", str(batch_size), "--windows", str(windows)]
+    if window_steps:
+        cmd += ["--window-steps", str(window_steps)]
+    result = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if result.returncode:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        print(f"  {framework} skipped for {name}, batch {batch_size}: {reason} "
+              f"(install requirements-compare.txt into the --peer-python environment)", flush=True)
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])["ms_per_step"]
 
 
 def latencies(fn, repeats):
@@ -97,16 +133,12 @@ print(len(models))
 def cold_start(runs: int = 2) -> list[float]:
     """Seconds from process start to the first prediction of every bundled model; the first run has
     an empty persistent compilation cache, the others find it warm."""
-    import subprocess
-    import tempfile
-
-    root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as cache:
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", COLD_START.format(cache=cache)], check=True, cwd=root,
-                           capture_output=True, env={**os.environ, "PYTHONPATH": str(root)})
+            subprocess.run([sys.executable, "-c", COLD_START.format(cache=cache)], check=True, cwd=ROOT,
+                           capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
             times.append(time.perf_counter() - start)
     return times
 
@@ -121,7 +153,11 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 128])
-    p.add_argument("--variants", action="store_true", help="also time the per-step/scan and conv-gradient variants")
+    p.add_argument("--variants", action="store_true",
+                   help="also time the per-step/scan, micro-batch and convolution-library variants")
+    p.add_argument("--compare", action="store_true", help="also time Keras on TensorFlow and PyTorch, side by side")
+    p.add_argument("--peer-python", default=sys.executable,
+                   help="the Python with requirements-compare.txt installed (default: this one)")
     p.add_argument("--windows", type=int, default=5, help="timed windows per measurement")
     p.add_argument("--tiny", action="store_true", help="a few steps only: checks the script runs")
     p.add_argument("--json", default="benchmark.json", help="where to write the figures")
@@ -134,26 +170,38 @@ def main(argv=None):
     variants = [("default", {})]
     if args.variants:
         variants += [("one step per call", {"steps_per_call": 1}), ("50 steps per lax.scan", {"steps_per_call": 50}),
-                     ("whole batch, no micro-batches", {"micro_batches": 1})]
-    rows = []
+                     ("whole batch, no micro-batches", {"micro_batches": 1}),
+                     ("YNNPACK convolutions (jaxlib default)", {"ynnpack": True})]
+    rows, side_by_side = [], []
     for name in args.models:
         flops = 3 * forward_flops(MODELS[name].build(0))  # forward + two gradients per image
         has_conv = "cnn" in name
         for batch in args.batch_sizes:
             for label, kw in variants:
-                if kw.get("micro_batches") and not has_conv:
+                if (kw.get("micro_batches") or kw.get("ynnpack")) and not has_conv:
                     continue
                 if kw.get("micro_batches") and batch <= 32:
                     continue
-                ms = time_training(name, batch, windows=windows, window_steps=window_steps, **kw)
+                if kw.get("ynnpack"):
+                    ms = time_training_with_ynnpack(name, batch, windows, window_steps)
+                else:
+                    ms = time_training(name, batch, windows=windows, window_steps=window_steps, **kw)
                 gflops = flops * batch / ms / 1e6
                 rows.append(dict(model=name, batch=batch, variant=label, ms_per_step=round(ms, 2),
                                  s_per_epoch=round(ms * EPOCH_IMAGES / batch / 1000, 1),
                                  gflops=round(gflops, 1), roofline_pct=round(100 * gflops / roofline, 1)))
                 print(table(rows[-1:], list(rows[-1])).splitlines()[-1], flush=True)
+            if args.compare:  # right after our own figure for this model and batch size
+                ours = next(r for r in rows if (r["model"], r["batch"], r["variant"]) == (name, batch, "default"))
+                row = dict(model=name, batch=batch, mnist_flax=ours["s_per_epoch"])
+                for peer in PEERS:
+                    ms = time_peer(args.peer_python, peer, name, batch, windows, window_steps)
+                    row[peer] = "-" if ms is None else round(ms * EPOCH_IMAGES / batch / 1000, 1)
+                    row[f"ratio_{peer}"] = "-" if ms is None else round(ours["ms_per_step"] / ms, 2)
+                side_by_side.append(row)
+                print(table(side_by_side[-1:], list(row)).splitlines()[-1], flush=True)
 
     with jax.default_device(jax.devices()[0]):
-        import tempfile
         with tempfile.TemporaryDirectory() as tmp:
             models = predictors(Path(tmp))
     image = np.zeros((1, 28, 28), np.uint8)
@@ -165,12 +213,15 @@ def main(argv=None):
 
     print("\nTraining\n" + table(rows, ["model", "batch", "variant", "ms_per_step", "s_per_epoch", "gflops",
                                         "roofline_pct"]))
+    if side_by_side:
+        print("\nSide by side, s/epoch of 50,000 images (ratio: mnist_flax's time / the peer's; below 1 is faster)\n"
+              + table(side_by_side, list(side_by_side[0])))
     print("\nPrediction of one 28x28 image\n" + table(latency, ["model", "p50_ms", "p99_ms"]))
     starts = cold_start(1 if args.tiny else 3)
     print(f"\nProcess start to first prediction of every bundled model: {starts[0]:.2f} s cold (empty "
           f"compilation cache)" + (f", {min(starts[1:]):.2f} s warm" if len(starts) > 1 else ""))
     Path(args.json).write_text(json.dumps({"machine": machine, "matmul_gflops": roofline, "training": rows,
-                                           "prediction": latency, "cold_start_s": starts,
+                                           "side_by_side": side_by_side, "prediction": latency, "cold_start_s": starts,
                                            "mnist_flax": mnist_flax.__version__}, indent=1))
 
 

@@ -8,6 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import mnist_flax  # noqa: E402,F401  before any JAX computation: it sets XLA's CPU flags (mnist_flax/xla_flags.py)
+
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
 
