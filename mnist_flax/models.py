@@ -11,11 +11,13 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from mnist_flax.convolution import conv_general_dilated
 from mnist_flax.pooling import relu_max_pool
 
 _glorot = nnx.initializers.glorot_uniform()
 Dense = partial(nnx.Linear, kernel_init=_glorot)
-Conv3x3 = partial(nnx.Conv, kernel_size=(3, 3), padding="VALID", kernel_init=_glorot)
+Conv3x3 = partial(nnx.Conv, kernel_size=(3, 3), padding="VALID", kernel_init=_glorot,
+                  conv_general_dilated=conv_general_dilated)
 
 
 def _dropout_keys(dropout_key, n):

@@ -5,6 +5,7 @@ import pytest
 from flax import nnx
 
 from mnist_flax import MODELS
+from mnist_flax.convolution import conv_general_dilated
 from mnist_flax.models import count_params
 from mnist_flax.pooling import relu_max_pool
 
@@ -54,3 +55,20 @@ def test_fused_relu_max_pool_matches_reference(hw):
     np.testing.assert_array_equal(relu_max_pool(x), reference(x))
     np.testing.assert_array_equal(jax.grad(lambda x: (relu_max_pool(x) ** 2).sum())(x),
                                   jax.grad(lambda x: (reference(x) ** 2).sum())(x))
+
+
+@pytest.mark.parametrize("in_features, fast_path", [(1, True), (3, False)])
+def test_conv_drop_in_matches_lax(in_features, fast_path):
+    kwargs = dict(kernel_size=(3, 3), padding="VALID")
+    ours = nnx.Conv(in_features, 8, conv_general_dilated=conv_general_dilated, rngs=nnx.Rngs(0), **kwargs)
+    reference = nnx.Conv(in_features, 8, rngs=nnx.Rngs(0), **kwargs)
+    x = jax.random.normal(jax.random.key(1), (4, 12, 12, in_features))
+
+    def loss(conv, x):
+        return (conv(x) ** 2).sum()
+
+    assert ("conv_general_dilated" not in str(jax.make_jaxpr(ours)(x))) == fast_path
+    np.testing.assert_allclose(ours(x), reference(x), rtol=1e-5, atol=1e-5)
+    for a, b in zip(jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(ours, x)),
+                    jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(reference, x))):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)

@@ -1,0 +1,48 @@
+"""``lax.conv_general_dilated`` with a fast path for a one-channel image's first convolution.
+
+XLA's CPU convolution (Eigen) runs a layer with one input channel at ~17 GFLOP/s: the first
+conv of cnn took 0.73 ms forward at batch 32, while the same sum as nine shifted, fused
+multiply-adds took 0.10 ms. The gradient stays XLA's own convolution gradient: autodiff of the
+sum form was 4x slower than it.
+"""
+import jax
+
+_NHWC = ("NHWC", "HWIO", "NHWC")
+
+
+def _lax_conv(x, kernel):
+    return jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=_NHWC)
+
+
+@jax.custom_vjp
+def single_channel_conv(x, kernel):
+    """Stride-1 'VALID' convolution of NHWC ``x`` with one channel by an HWIO ``kernel``."""
+    kh, kw = kernel.shape[:2]
+    h, w = x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    return sum(x[:, i:i + h, j:j + w, :] * kernel[i, j] for i in range(kh) for j in range(kw))
+
+
+def _fwd(x, kernel):
+    return single_channel_conv(x, kernel), (x, kernel)
+
+
+def _bwd(residuals, dy):
+    return jax.vjp(_lax_conv, *residuals)[1](dy)
+
+
+single_channel_conv.defvjp(_fwd, _bwd)
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, *, lhs_dilation=None, rhs_dilation=None,
+                         dimension_numbers=None, feature_group_count=1, precision=None, **kwargs):
+    """Drop-in for ``lax.conv_general_dilated`` (``nnx.Conv(conv_general_dilated=...)``): the
+    single-channel, stride-1, undilated 'VALID' NHWC case takes ``single_channel_conv``."""
+    fast = (rhs.ndim == 4 and rhs.shape[2] == 1 and padding == "VALID" and feature_group_count == 1
+            and precision is None and not any(kwargs.values())
+            and all(tuple(s) == (1, 1) for s in (window_strides, lhs_dilation or (1, 1), rhs_dilation or (1, 1)))
+            and dimension_numbers == jax.lax.conv_dimension_numbers(lhs.shape, rhs.shape, _NHWC))
+    if fast:
+        return single_channel_conv(lhs, rhs)
+    return jax.lax.conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation,
+                                        rhs_dilation=rhs_dilation, dimension_numbers=dimension_numbers,
+                                        feature_group_count=feature_group_count, precision=precision, **kwargs)
