@@ -1,9 +1,10 @@
-"""``lax.conv_general_dilated`` with a fast path for a one-channel image's first convolution.
+"""``lax.conv_general_dilated`` with a faster training path for a one-channel image's first convolution.
 
-XLA's CPU convolution (Eigen) runs a layer with one input channel at ~17 GFLOP/s: the first
-conv of cnn took 0.73 ms forward at batch 32, while the same sum as nine shifted, fused
-multiply-adds took 0.10 ms. The gradient stays XLA's own convolution gradient: autodiff of the
-sum form was 4x slower than it.
+XLA's CPU convolution (Eigen) runs a layer with one input channel at ~17 GFLOP/s. In a training
+step, computing it as nine shifted, fused multiply-adds made cnn's step 22% faster at batch 32
+(deep_cnn's 4%); its gradient stays XLA's own (autodiff of the sum was 4x slower). Without
+differentiation (prediction, evaluation) XLA's convolution measured faster inside the model, so
+that path keeps it.
 """
 import jax
 
@@ -14,16 +15,20 @@ def _lax_conv(x, kernel):
     return jax.lax.conv_general_dilated(x, kernel, (1, 1), "VALID", dimension_numbers=_NHWC)
 
 
-@jax.custom_vjp
-def single_channel_conv(x, kernel):
-    """Stride-1 'VALID' convolution of NHWC ``x`` with one channel by an HWIO ``kernel``."""
+def _shifted_sum(x, kernel):
     kh, kw = kernel.shape[:2]
     h, w = x.shape[1] - kh + 1, x.shape[2] - kw + 1
     return sum(x[:, i:i + h, j:j + w, :] * kernel[i, j] for i in range(kh) for j in range(kw))
 
 
+@jax.custom_vjp
+def single_channel_conv(x, kernel):
+    """Stride-1 'VALID' convolution of NHWC ``x`` with one channel by an HWIO ``kernel``."""
+    return _lax_conv(x, kernel)
+
+
 def _fwd(x, kernel):
-    return single_channel_conv(x, kernel), (x, kernel)
+    return _shifted_sum(x, kernel), (x, kernel)
 
 
 def _bwd(residuals, dy):

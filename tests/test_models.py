@@ -67,7 +67,7 @@ def test_conv_drop_in_matches_lax(in_features, fast_path):
     def loss(conv, x):
         return (conv(x) ** 2).sum()
 
-    assert ("conv_general_dilated" not in str(jax.make_jaxpr(ours)(x))) == fast_path
+    assert ("custom_vjp" in str(jax.make_jaxpr(ours)(x))) == fast_path
     np.testing.assert_allclose(ours(x), reference(x), rtol=1e-5, atol=1e-5)
     for a, b in zip(jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(ours, x)),
                     jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(reference, x))):
