@@ -1,10 +1,11 @@
 """``lax.conv_general_dilated`` with a faster training path for a one-channel image's first convolution.
 
-XLA's CPU convolution (Eigen) runs a layer with one input channel at ~17 GFLOP/s. In a training
-step, computing it as nine shifted, fused multiply-adds made cnn's step 22% faster at batch 32
-(deep_cnn's 4%); its gradient stays XLA's own (autodiff of the sum was 4x slower). Without
-differentiation (prediction, evaluation) XLA's convolution measured faster inside the model, so
-that path keeps it.
+XLA's CPU convolution (Eigen) runs a layer with one input channel at 11-22 GFLOP/s. In a training
+step, computing it as nine shifted, fused multiply-adds made cnn's step 16% faster at batch 32
+(deep_cnn's: no difference beyond noise); its gradient stays XLA's own (autodiff of the sum was
+2.7x slower). Without differentiation (prediction, evaluation) XLA's convolution measured faster
+inside the model, so that path keeps it. Figures: scripts/kernel_benchmark.py and
+``scripts/benchmark.py --variants``.
 """
 import jax
 

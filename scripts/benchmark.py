@@ -9,8 +9,10 @@ Training: ms/step and s/epoch (50,000 images) after warm-up, the median of
 several windows; achieved GFLOP/s (3x the forward FLOPs XLA reports) and its
 fraction of a large fp32 matmul measured in the same run. --variants also times
 one jit call per step against many steps in one lax.scan, whole-batch gradients
-against micro-batches of 32, and jaxlib's default YNNPACK convolutions against
-the Eigen ones mnist_flax selects (mnist_flax/xla_flags.py). --compare runs the
+against micro-batches of 32, jaxlib's default YNNPACK convolutions against
+the Eigen ones mnist_flax selects (mnist_flax/xla_flags.py), and XLA's own first
+convolution against mnist_flax/convolution.py's. scripts/kernel_benchmark.py
+times the single layers behind these choices. --compare runs the
 same models in Keras on TensorFlow and in PyTorch (scripts/peer_benchmark.py,
 requirements-compare.txt), each in its own process, right after ours for every
 model and batch size, and prints the time ratios. Prediction: one image and
@@ -31,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
+from flax import nnx  # noqa: E402
 
 import mnist_flax  # noqa: E402
 from mnist_flax import MODELS, Recipe, Split, train  # noqa: E402
@@ -38,11 +41,12 @@ from mnist_flax.checkpoints import load_checkpoint, save_checkpoint  # noqa: E40
 from mnist_flax.models import forward_flops  # noqa: E402
 from mnist_flax.prediction import Predictor, bundled_weights_path  # noqa: E402
 from mnist_flax.training import default_steps_per_call  # noqa: E402
+from mnist_flax.xla_flags import YNN_FUSION_FLAG  # noqa: E402
 
 EPOCH_IMAGES = 50_000
 ROOT = Path(__file__).resolve().parents[1]
 PEERS = ("keras", "torch")
-YNNPACK_CONVOLUTIONS = "--xla_cpu_experimental_ynn_fusion_type=+individual_convolution"  # jaxlib's default
+YNNPACK_CONVOLUTIONS = f"{YNN_FUSION_FLAG}=+individual_convolution"  # jaxlib's default
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
@@ -55,9 +59,16 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def time_training(name, batch_size, steps_per_call=None, micro_batches=None, windows=5, window_steps=None):
-    """Median ms/step over ``windows`` windows after one warm-up window (compilation)."""
+def time_training(name, batch_size, steps_per_call=None, micro_batches=None, windows=5, window_steps=None,
+                  xla_convolutions=False):
+    """Median ms/step over ``windows`` windows after one warm-up window (compilation).
+    ``xla_convolutions``: every conv layer uses plain ``lax.conv_general_dilated`` (no
+    mnist_flax/convolution.py fast path for the first layer)."""
     model = MODELS[name].build(0)
+    if xla_convolutions:
+        for _, conv in nnx.iter_modules(model):
+            if isinstance(conv, nnx.Conv):
+                conv.conv_general_dilated = jax.lax.conv_general_dilated
     window_steps = window_steps or max(10, 4000 // batch_size)
     per_call = steps_per_call or default_steps_per_call(model)
     window_steps = -(-window_steps // per_call) * per_call  # whole calls: records fall on call boundaries
@@ -154,7 +165,7 @@ def main(argv=None):
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 128])
     p.add_argument("--variants", action="store_true",
-                   help="also time the per-step/scan, micro-batch and convolution-library variants")
+                   help="also time the per-step/scan, micro-batch, convolution-library and first-conv variants")
     p.add_argument("--compare", action="store_true", help="also time Keras on TensorFlow and PyTorch, side by side")
     p.add_argument("--peer-python", default=sys.executable,
                    help="the Python with requirements-compare.txt installed (default: this one)")
@@ -171,14 +182,15 @@ def main(argv=None):
     if args.variants:
         variants += [("one step per call", {"steps_per_call": 1}), ("50 steps per lax.scan", {"steps_per_call": 50}),
                      ("whole batch, no micro-batches", {"micro_batches": 1}),
-                     ("YNNPACK convolutions (jaxlib default)", {"ynnpack": True})]
+                     ("YNNPACK convolutions (jaxlib default)", {"ynnpack": True}),
+                     ("XLA's own first convolution", {"xla_convolutions": True})]
     rows, side_by_side = [], []
     for name in args.models:
         flops = 3 * forward_flops(MODELS[name].build(0))  # forward + two gradients per image
         has_conv = "cnn" in name
         for batch in args.batch_sizes:
             for label, kw in variants:
-                if (kw.get("micro_batches") or kw.get("ynnpack")) and not has_conv:
+                if (kw.get("micro_batches") or kw.get("ynnpack") or kw.get("xla_convolutions")) and not has_conv:
                     continue
                 if kw.get("micro_batches") and batch <= 32:
                     continue

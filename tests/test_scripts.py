@@ -24,6 +24,23 @@ def test_benchmark_tiny(tmp_path):
     assert "Training" in out and "Prediction of one 28x28 image" in out
 
 
+def test_benchmark_variants_tiny(tmp_path):
+    run_script("benchmark.py", "--tiny", "--models", "cnn", "--batch-sizes", "64", "--variants",
+               "--json", str(tmp_path / "b.json"))
+    rows = json.loads((tmp_path / "b.json").read_text())["training"]
+    assert {r["variant"] for r in rows} == {"default", "one step per call", "50 steps per lax.scan",
+                                            "whole batch, no micro-batches", "YNNPACK convolutions (jaxlib default)",
+                                            "XLA's own first convolution"}
+    assert all(r["ms_per_step"] > 0 for r in rows)
+
+
+def test_kernel_benchmark_small():
+    out = run_script("kernel_benchmark.py", "--batch", "2")
+    for line in ("| conv1 | forward, shifted sum |", "| conv4 | weight gradient |", "| cnn forward, batch 1 |",
+                 "| mlp layer 1, forward + gradients | bfloat16 |"):
+        assert line in out, out
+
+
 def test_reproduce_report_from_saved_runs(tmp_path):
     history = {"model": "cnn", "recipe": {"optimizer": "sgd", "learning_rate": 0.01, "batch_size": 32,
                                           "augment": False, "raw_pixels": False},
