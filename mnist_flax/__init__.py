@@ -1,5 +1,5 @@
 """mnist_flax: the five classic Keras MNIST tutorial models in Flax NNX, fast training, and pretrained weights."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from mnist_flax.xla_flags import prefer_eigen_convolutions
 
@@ -7,13 +7,17 @@ prefer_eigen_convolutions()  # before JAX starts its CPU backend: see xla_flags.
 
 from mnist_flax.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from mnist_flax.data import Mnist, MnistError, Split, load_mnist
+from mnist_flax.evaluation import Evaluation, evaluate
 from mnist_flax.prediction import Predictor, enable_compilation_cache, load_model
-from mnist_flax.registry import MODELS, ModelEntry, Recipe, get_model_entry
-from mnist_flax.sketch import BlankSketchError, SketchError, preprocess_sketch
-from mnist_flax.training import Evaluation, Progress, evaluate, recipe_splits, train
+from mnist_flax.recipe import Recipe
+from mnist_flax.registry import MODELS, ModelEntry, get_model_entry
+from mnist_flax.runs import Run
+from mnist_flax.sketch import BlankSketchError, SketchError, preprocess_sketch, sketchpad_value
+from mnist_flax.training import Progress, recipe_splits, train
 
 __all__ = [
     "MODELS", "BlankSketchError", "CheckpointError", "Evaluation", "Mnist", "MnistError", "ModelEntry", "Predictor",
-    "Progress", "Recipe", "SketchError", "Split", "enable_compilation_cache", "evaluate", "get_model_entry",
-    "load_checkpoint", "load_mnist", "load_model", "preprocess_sketch", "recipe_splits", "save_checkpoint", "train",
+    "Progress", "Recipe", "Run", "SketchError", "Split", "enable_compilation_cache", "evaluate", "get_model_entry",
+    "load_checkpoint", "load_mnist", "load_model", "preprocess_sketch", "recipe_splits", "save_checkpoint",
+    "sketchpad_value", "train",
 ]

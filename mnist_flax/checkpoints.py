@@ -18,7 +18,8 @@ import safetensors
 import safetensors.numpy
 from flax import nnx
 
-from mnist_flax.registry import Recipe, get_model_entry
+from mnist_flax.recipe import Recipe
+from mnist_flax.registry import get_model_entry
 
 FORMAT = "mnist_flax/1"
 
@@ -37,7 +38,7 @@ def save_checkpoint(path, model: nnx.Module, name: str, recipe: Recipe, **metada
     path.parent.mkdir(parents=True, exist_ok=True)
     from mnist_flax import __version__
 
-    meta = {"format": FORMAT, "model": name, "recipe": json.dumps(dataclasses.asdict(recipe)),
+    meta = {"format": FORMAT, "model": name, "recipe": json.dumps(recipe.as_dict()),
             "version": __version__, **{k: json.dumps(v) for k, v in metadata.items()}}
     data = safetensors.numpy.save(_flat_arrays(model), metadata=meta)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -1,11 +1,11 @@
 """``lax.conv_general_dilated`` with a faster training path for a one-channel image's first convolution.
 
-XLA's CPU convolution (Eigen) runs a layer with one input channel at 11-22 GFLOP/s. In a training
-step, computing it as nine shifted, fused multiply-adds made cnn's step 16% faster at batch 32
-(deep_cnn's: no difference beyond noise); its gradient stays XLA's own (autodiff of the sum was
-2.7x slower). Without differentiation (prediction, evaluation) XLA's convolution measured faster
-inside the model, so that path keeps it. Figures: scripts/kernel_benchmark.py and
-``scripts/benchmark.py --variants``.
+XLA's convolution runs a layer with one input channel far below the machine's rate. In a training
+step, computing it as nine shifted, fused multiply-adds made cnn's step faster on CPU and on an
+H100 (deep_cnn's: no difference beyond noise); its gradient stays XLA's own (autodiff of the sum
+was slower). Without differentiation (prediction, evaluation) XLA's convolution measured faster
+inside the model, so that path keeps it. Figures: README, "Speed" and "GPU"
+(scripts/kernel_benchmark.py, ``scripts/benchmark.py --variants``).
 """
 import jax
 

@@ -63,6 +63,12 @@ class Mnist:
         return self.train[:-VALIDATION_SIZE]
 
 
+def random_split(n: int, seed: int = 0) -> Split:
+    """``n`` random MNIST-shaped images and labels: for benchmarks and tests that need no real digits."""
+    rng = np.random.default_rng(seed)
+    return Split(rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n).astype(np.int32))
+
+
 def load_mnist(data_dir: str | os.PathLike | None = None) -> Mnist:
     """Loads MNIST; ``data_dir`` (or ``$MNIST_DATA_DIR``) names a folder of the official files."""
     data_dir = data_dir or os.environ.get(ENV_VAR)

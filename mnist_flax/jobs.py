@@ -1,26 +1,25 @@
 """Small on-demand training runs, bounded and stoppable: what the app's Train tab runs.
 
 A ``TrainingJob`` checks its settings against hard ``Limits`` (whatever a client
-sends), trains with the library's fast path, and yields itself after each chunk
-of steps so a caller can redraw plots. It stops cleanly, keeping what it learned,
-when ``stop()`` is called, when its wall-time cap is reached, or when the loss
-diverges (with an explanation). The finished job holds its model, history and
-test evaluation.
+sends), drives one ``Run``, and yields itself after each chunk of steps so a caller
+can redraw plots. It stops cleanly, keeping what it learned, when ``stop()`` is
+called, when its wall-time cap is reached, or when the loss diverges (with an
+explanation). The finished job's ``run`` holds the model, history and test evaluation.
 """
 import dataclasses
 import threading
 import time
 from typing import Iterator
 
-import numpy as np
 from flax import nnx
 
-from mnist_flax.data import Mnist, Split
+from mnist_flax.data import Mnist
 from mnist_flax.models import MLP
-from mnist_flax.registry import Recipe, get_model_entry
-from mnist_flax.training import Evaluation, evaluate, recipe_splits, train
+from mnist_flax.recipe import Recipe
+from mnist_flax.registry import get_model_entry
+from mnist_flax.runs import Run
+from mnist_flax.training import recipe_splits
 
-OPTIMIZERS = ("sgd", "momentum", "rmsprop", "adam", "adamw")
 VALIDATION_SIZE = 2000  # live validation points use a subset; the final test uses all 10,000
 
 
@@ -57,8 +56,6 @@ class TrainSettings:
         low, high = limits.learning_rate
         if not low <= self.recipe.learning_rate <= high:
             problems.append(f"learning rate must be between {low:g} and {high:g} (got {self.recipe.learning_rate:g})")
-        if self.recipe.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer must be one of {', '.join(OPTIMIZERS)} (got {self.recipe.optimizer!r})")
         if problems:
             message = "; ".join(problems)
             raise ValueError(message[0].upper() + message[1:] + ".")
@@ -66,17 +63,12 @@ class TrainSettings:
 
 class TrainingJob:
     def __init__(self, settings: TrainSettings, data: Mnist, limits: Limits = Limits()):
-        train_split, validation = recipe_splits(settings.recipe, data)
-        settings.check(limits, len(train_split))
+        settings.check(limits, len(recipe_splits(settings.recipe, data)[0]))
         self.settings, self.limits = settings, limits
-        self.train_split: Split = train_split[: settings.train_size]
-        self.validation: Split = validation[:VALIDATION_SIZE]
-        self.test = data.test
-        self.model = get_model_entry(settings.model).build(settings.seed)
-        self.history: list[dict] = []
+        self.run = Run(settings.model, settings.recipe, data, seed=settings.seed, train_size=settings.train_size,
+                       validation_size=VALIDATION_SIZE, steps=settings.steps)
         self.status = "queued"  # running | finished | stopped | timed out | diverged
         self.message = ""
-        self.evaluation: Evaluation | None = None
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -86,17 +78,20 @@ class TrainingJob:
     def done(self) -> bool:
         return self.status not in ("queued", "running")
 
-    def run(self, updates_per_run: int = 60) -> Iterator["TrainingJob"]:
-        s = self.settings
+    @property
+    def history(self) -> list[dict]:
+        return self.run.history
+
+    def train(self, updates_per_run: int = 60) -> Iterator["TrainingJob"]:
+        """Trains, yielding the job after every record and once more at the end (tested unless it diverged)."""
+        steps = self.settings.steps
         self.status = "running"
         start = time.perf_counter()
-        log_every = max(5, s.steps // updates_per_run)
+        log_every = max(5, steps // updates_per_run)
         self.history.append(self._starting_point())
-        stream = train(self.model, s.recipe, self.train_split, self.validation, seed=s.seed, steps=s.steps,
-                       log_every=log_every, eval_every=max(log_every, s.steps // 10))
+        stream = self.run.train(log_every=log_every, eval_every=max(log_every, steps // 10))
         try:
             for progress in stream:
-                self.history.append(progress.as_dict())
                 yield self
                 if self._stop.is_set():
                     self.status, self.message = "stopped", f"Stopped at step {progress.step}."
@@ -106,20 +101,19 @@ class TrainingJob:
                     self.message = f"Stopped at step {progress.step}: runs are limited to {self.limits.max_seconds:.0f} s."
                     break
             else:
-                self.status, self.message = "finished", f"Finished {s.steps} steps."
+                self.status, self.message = "finished", f"Finished {steps} steps."
         except FloatingPointError as e:
             self.status, self.message = "diverged", f"Training diverged: {e}. Try a smaller learning rate."
         finally:
             stream.close()
-        if self.status != "diverged" and self.history:
-            self.evaluation = evaluate(self.model, self.test, raw_pixels=s.recipe.raw_pixels)
+        if self.status != "diverged":
+            self.run.evaluate()
         yield self
 
     def _starting_point(self) -> dict:
         """Step 0: the untrained model on train and validation, so every curve starts together."""
-        raw = self.settings.recipe.raw_pixels
-        on_train = evaluate(self.model, self.train_split[:VALIDATION_SIZE], raw_pixels=raw)
-        on_validation = evaluate(self.model, self.validation, raw_pixels=raw)
+        on_train = self.run.evaluate(self.run.train_split[:VALIDATION_SIZE])
+        on_validation = self.run.evaluate(self.run.validation)
         return dict(step=0, total_steps=self.settings.steps, epoch=0.0, loss=on_train.loss,
                     accuracy=on_train.accuracy, elapsed=0.0, images_per_sec=0.0,
                     val_loss=on_validation.loss, val_accuracy=on_validation.accuracy)
@@ -136,17 +130,6 @@ class TrainingJob:
         return last["elapsed"] / max(last["step"], 1) * (last["total_steps"] - last["step"])
 
 
-def curves(history: list[dict]) -> dict[str, list]:
-    """The history as long-format columns (step, value, series) for loss and accuracy plots."""
-    rows = {"loss": [], "accuracy": []}
-    for h in history:
-        for metric in rows:
-            rows[metric].append((h["step"], h[metric], "train"))
-            if h.get(f"val_{metric}") is not None:
-                rows[metric].append((h["step"], h[f"val_{metric}"], "validation"))
-    return {metric: np.array(r, dtype=object).reshape(-1, 3).tolist() for metric, r in rows.items()}
-
-
 def hidden_units_sweep(data: Mnist, widths=(8, 16, 32, 64, 128, 256, 512), steps: int = 800, seed: int = 0,
                        stop: threading.Event | None = None) -> Iterator[tuple[int, float]]:
     """The tutorials' experiment: test accuracy of a one-hidden-layer relu MLP against its width."""
@@ -154,7 +137,6 @@ def hidden_units_sweep(data: Mnist, widths=(8, 16, 32, 64, 128, 256, 512), steps
     for width in widths:
         if stop is not None and stop.is_set():
             return
-        model = MLP([width], nnx.relu, rngs=nnx.Rngs(seed))
-        for _ in train(model, recipe, data.train, seed=seed, steps=steps, log_every=steps):
-            pass
-        yield width, evaluate(model, data.test).accuracy
+        run = Run(f"mlp with {width} hidden units", recipe, data, seed=seed, steps=steps, validation_size=0,
+                  model=MLP([width], nnx.relu, rngs=nnx.Rngs(seed)))
+        yield width, run.complete(log_every=steps).evaluation.accuracy

@@ -65,10 +65,12 @@ def misclassified_grid(images, labels, predicted, indices, n: int = 25):
 
 
 def confusion_matrix(confusion, title: str = ""):
+    """Counts on a log colour scale; each count is written in white on dark cells, black on light ones."""
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.imshow(np.log1p(confusion), cmap="Blues")
+    shade = np.log1p(confusion) / max(float(np.log1p(confusion).max()), 1e-12)  # 0..1, as imshow normalises
+    ax.imshow(shade, cmap="Blues", vmin=0, vmax=1)
     for (i, j), v in np.ndenumerate(confusion):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color="white" if i == j else "black")
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=7, color=text_colour(shade[i, j]))
     ax.set_xticks(range(10))
     ax.set_yticks(range(10))
     ax.set_xlabel("predicted")
@@ -76,6 +78,11 @@ def confusion_matrix(confusion, title: str = ""):
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def text_colour(shade: float) -> str:
+    """Readable text on a cell of the "Blues" map at ``shade`` (0..1): white once the blue is dark."""
+    return "white" if shade > 0.5 else "black"
 
 
 def per_class_accuracy(accuracy, title: str = ""):

@@ -8,10 +8,10 @@ import numpy as np
 from flax import nnx
 
 from mnist_flax.checkpoints import Checkpoint, CheckpointError, load_checkpoint
+from mnist_flax.forward import logits, model_input, network_input, softmax
 from mnist_flax.registry import MODELS
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-MAX_BATCH = 1000
 
 
 class Predictor:
@@ -22,51 +22,33 @@ class Predictor:
         self.name = checkpoint.name
         self.model = checkpoint.model
         self.raw_pixels = checkpoint.recipe.raw_pixels
-        graphdef, self._params = nnx.split(self.model)
-        self._probabilities, self._saliency = _compiled(graphdef, self.raw_pixels)
+        self._graphdef, self._params = nnx.split(self.model)
 
     @property
     def test_accuracy(self) -> float | None:
         return self.checkpoint.metadata.get("test_accuracy")
 
-    def _input(self, images) -> np.ndarray:
-        """(N, 28, 28) float32 in 0..1, converted in numpy: a jnp op per call would cost more than
-        the small models' forward pass."""
-        images = np.asarray(images)
-        if images.ndim == 2:
-            images = images[None]
-        if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise ValueError(f"expected images of shape (N, 28, 28), got {images.shape}")
-        x = images.astype(np.float32)
-        return x / np.float32(255) if images.dtype == np.uint8 else x
+    def predict(self, images) -> np.ndarray:
+        """(N, 10) probabilities of one (28, 28) image or a batch (N, 28, 28): uint8 0..255 or
+        floats in [0, 1] (anything else raises ``ValueError``, see ``forward.model_input``)."""
+        return softmax(logits(self._graphdef, self._params, images, self.raw_pixels))
 
     def saliency(self, image) -> np.ndarray:
         """|d top-class logit / d pixel| for one (28, 28) image: which pixels pushed the prediction."""
-        x = self._input(image)[:1]
-        return np.abs(np.asarray(self._saliency(self._params, x)))[0]
-
-    def predict(self, images) -> np.ndarray:
-        """(N, 28, 28) uint8 0..255 or float 0..1 (or one (28, 28) image) -> (N, 10) probabilities."""
-        x = self._input(images)
-        if len(x) <= MAX_BATCH:
-            return np.asarray(self._probabilities(self._params, x))
-        return np.concatenate([np.asarray(self._probabilities(self._params, x[i: i + MAX_BATCH]))
-                               for i in range(0, len(x), MAX_BATCH)])
+        x = model_input(image)[:1]
+        return np.abs(np.asarray(_compiled_saliency(self._graphdef, self.raw_pixels)(self._params, x)))[0]
 
 
 @functools.lru_cache(maxsize=None)
-def _compiled(graphdef, raw_pixels: bool):
-    """Jitted probabilities and saliency, shared by every predictor of one architecture."""
-
-    def logits(params, x):
-        return nnx.merge(graphdef, params)(x * 255.0 if raw_pixels else x)
-
+def _compiled_saliency(graphdef, raw_pixels: bool):
     def top_logit(x, params):
-        z = logits(params, x)
+        z = nnx.merge(graphdef, params)(network_input(x, raw_pixels))
         return jnp.take_along_axis(z, jnp.argmax(z, -1, keepdims=True), -1).sum()
 
-    return (jax.jit(lambda params, x: jax.nn.softmax(logits(params, x))),
-            jax.jit(lambda params, x: jax.grad(top_logit)(x, params)))
+    return jax.jit(lambda params, x: jax.grad(top_logit)(x, params))
+
+
+BUNDLE_HINT = "Train and bundle them with: python scripts/reproduce.py --recipes best --bundle"
 
 
 def bundled_weights_path(name: str) -> Path:
@@ -100,8 +82,7 @@ def load_model(name_or_path: str | Path) -> Predictor:
         path = bundled_weights_path(str(name_or_path))
         if not path.is_file():
             raise CheckpointError(
-                f"no bundled weights for {name_or_path!r} ({path} is missing). Train them with: "
-                f"python scripts/train.py --model {name_or_path} --recipe best --out {WEIGHTS_DIR}"
+                f"no bundled weights for {name_or_path!r} ({path} is missing). {BUNDLE_HINT}"
             )
         return Predictor(load_checkpoint(path))
     path = Path(name_or_path)

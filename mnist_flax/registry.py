@@ -5,25 +5,7 @@ from typing import Callable
 from flax import nnx
 
 from mnist_flax import models
-
-
-@dataclasses.dataclass(frozen=True)
-class Recipe:
-    """How to train: optimiser, schedule, data split and preprocessing."""
-
-    optimizer: str = "sgd"  # sgd | momentum | rmsprop | adam | adamw
-    learning_rate: float = 0.01
-    batch_size: int = 32
-    epochs: int = 30
-    schedule: str = "constant"  # constant | cosine (linear warm-up, cosine decay to 0)
-    weight_decay: float = 0.0
-    label_smoothing: float = 0.0
-    augment: bool = False  # random affine transforms and stroke widths, inside the step
-    split: str = "tutorial"  # tutorial: 50k/10k | all: 60k, test as validation | third: 14k/6k
-    raw_pixels: bool = False  # feed 0..255 instead of 0..1 (the vanilla tutorial's mistake)
-
-    def replace(self, **changes) -> "Recipe":
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+from mnist_flax.recipe import RECIPE_NAMES, Recipe
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,8 +21,9 @@ class ModelEntry:
         return self.constructor(rngs if isinstance(rngs, nnx.Rngs) else nnx.Rngs(rngs))
 
     def recipe(self, name: str) -> Recipe:
-        if name not in ("tutorial", "best"):
-            raise ValueError(f"unknown recipe {name!r}: choose 'tutorial' or 'best'")
+        """The recipe called ``name`` (one of ``RECIPE_NAMES``)."""
+        if name not in RECIPE_NAMES:
+            raise ValueError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPE_NAMES)}")
         return getattr(self, name)
 
 

@@ -56,6 +56,12 @@ def ink_map(image) -> np.ndarray:
     return np.clip(ink, 0.0, 1.0)
 
 
+def sketchpad_value(composite, layers=(), background=None) -> dict:
+    """The value Gradio's Sketchpad sends: the flattened image (``composite``), the stroke
+    layers (RGBA, ink = alpha) and the background; file paths or arrays alike."""
+    return {"background": background, "layers": list(layers), "composite": composite}
+
+
 def _sketchpad_ink(value: dict) -> np.ndarray:
     """The Gradio Sketchpad value: strokes are the layers' alpha; without layers, the composite."""
     layers = [layer for layer in value.get("layers") or [] if layer is not None]
@@ -132,7 +138,7 @@ def simulate_drawing(digit: np.ndarray, rng: np.random.Generator, as_layer: bool
     layer[..., 3] = alpha
     composite = np.repeat((255 - alpha)[..., None], 3, -1)
     as_layer = bool(rng.integers(2)) if as_layer is None else as_layer
-    return {"background": None, "layers": [layer] if as_layer else [], "composite": composite}
+    return sketchpad_value(composite, [layer] if as_layer else [])
 
 
 def naive_resize(sketch) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Fast, reproducible training and evaluation.
+"""Fast, reproducible training.
 
 The hot loop is a jit-compiled function that runs ``steps_per_call`` optimiser steps
 in one ``lax.scan`` over pure arrays (``nnx.split``/``nnx.merge`` happen at trace
@@ -23,9 +23,9 @@ from jax.sharding import NamedSharding, PartitionSpec as P
 
 from mnist_flax.augment import augment
 from mnist_flax.data import Mnist, Split
-from mnist_flax.registry import Recipe
-
-EVAL_BATCH = 1000
+from mnist_flax.evaluation import evaluate
+from mnist_flax.forward import network_input
+from mnist_flax.recipe import Recipe
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,16 +44,6 @@ class Progress:
         return dataclasses.asdict(self)
 
 
-@dataclasses.dataclass(frozen=True)
-class Evaluation:
-    loss: float
-    accuracy: float
-    per_class_accuracy: np.ndarray  # (10,)
-    confusion: np.ndarray  # (10, 10), rows = true label, columns = predicted
-    misclassified: np.ndarray  # indices into the evaluated split
-    probabilities: np.ndarray  # (N, 10)
-
-
 def recipe_splits(recipe: Recipe, data: Mnist) -> tuple[Split, Split]:
     """The (train, validation) pair a recipe trains on."""
     if recipe.split == "tutorial":
@@ -64,40 +54,30 @@ def recipe_splits(recipe: Recipe, data: Mnist) -> tuple[Split, Split]:
         third = data.train[: len(data.train) // 3]
         cut = int(len(third) * 0.7)
         return third[:cut], third[cut:]
-    raise ValueError(f"unknown split {recipe.split!r}: choose tutorial, all or third")
+    raise AssertionError(recipe.split)  # Recipe checks its split against recipe.SPLITS
 
 
 def make_optimizer(recipe: Recipe, total_steps: int) -> optax.GradientTransformation:
     """The recipe's optax optimiser. A constant learning rate is kept in the optimiser's state
     (``inject_hyperparams``), so runs that differ only in it share one compiled step."""
-    optimizers = {
+    optimizer = {
         "sgd": lambda learning_rate: optax.sgd(learning_rate),
         "momentum": lambda learning_rate: optax.sgd(learning_rate, momentum=0.9, nesterov=True),
         "rmsprop": lambda learning_rate: optax.rmsprop(learning_rate, decay=0.9, eps=1e-7),  # Keras's defaults
         "adam": lambda learning_rate: optax.adam(learning_rate),
         "adamw": lambda learning_rate: optax.adamw(learning_rate, weight_decay=recipe.weight_decay),
-    }
-    if recipe.optimizer not in optimizers:
-        raise ValueError(f"unknown optimizer {recipe.optimizer!r}: choose one of {', '.join(optimizers)}")
+    }[recipe.optimizer]  # one entry per name in recipe.OPTIMIZERS
     if recipe.schedule == "cosine":
-        return optimizers[recipe.optimizer](optax.warmup_cosine_decay_schedule(
+        return optimizer(optax.warmup_cosine_decay_schedule(
             0.0, recipe.learning_rate, min(1000, total_steps // 20 + 1), max(total_steps, 2)))
-    if recipe.schedule == "constant":
-        return optax.inject_hyperparams(optimizers[recipe.optimizer])(learning_rate=recipe.learning_rate)
-    raise ValueError(f"unknown schedule {recipe.schedule!r}: choose constant or cosine")
+    return optax.inject_hyperparams(optimizer)(learning_rate=recipe.learning_rate)
 
 
 def _compilation_key(recipe: Recipe, total_steps: int) -> tuple[Recipe, int]:
     """What the compiled steps depend on: a constant schedule needs neither the rate nor the length."""
     if recipe.schedule == "constant":
-        return dataclasses.replace(recipe, learning_rate=0.0, epochs=0), 0
+        return recipe.replace(learning_rate=0.0, epochs=1), 0
     return recipe, total_steps
-
-
-def to_model_input(images, raw_pixels: bool = False):
-    """uint8 0..255 images to the float input a model was trained on."""
-    x = jnp.asarray(images).astype(jnp.float32)
-    return x if raw_pixels else x / 255.0
 
 
 def _mesh():
@@ -111,7 +91,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
 
     With ``micro_batches`` > 1 each batch's gradient is the mean of that many equal slices'
     gradients, unrolled in the same program: identical maths, and on CPU XLA's convolutions
-    run faster per image on 32 images than on 128 (cnn: 10.5 against 11.9 ms per batch of 128).
+    run faster per image on 32 images than on 128 (README, "Speed").
     """
     tx = make_optimizer(recipe, total_steps)
     batch_sharding = NamedSharding(mesh, P("data"))
@@ -125,7 +105,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
     def step(carry, idx, images, labels):
         params, opt_state, key = carry
         key, k_drop, k_aug = jax.random.split(key, 3)
-        x = to_model_input(images[idx], recipe.raw_pixels)
+        x = network_input(images[idx], recipe.raw_pixels)
         if recipe.augment:
             x = augment(k_aug, x)
         x = jax.lax.with_sharding_constraint(x, batch_sharding)
@@ -151,8 +131,8 @@ def _conv_on_cpu(model: nnx.Module) -> bool:
 
 
 def default_steps_per_call(model: nnx.Module) -> int:
-    """Many steps in one ``lax.scan`` for MLPs; one step per call for conv nets on CPU,
-    where a conv step ran 10-30x slower inside a scan (README, "Speed")."""
+    """Many steps in one ``lax.scan``, which saves a host round trip per step (on a GPU too), except for
+    conv nets on CPU, whose steps ran many times slower inside a scan (README, "Speed" and "GPU")."""
     return 1 if _conv_on_cpu(model) else 50
 
 
@@ -246,41 +226,3 @@ def train(
         if done >= next_eval:
             next_eval += eval_every
         yield Progress(**record)
-
-
-@functools.lru_cache(maxsize=64)
-def _compiled_logits(graphdef):
-    return jax.jit(lambda params, x: nnx.merge(graphdef, params)(x))
-
-
-def logits(model: nnx.Module, images, raw_pixels: bool = False, batch_size: int = EVAL_BATCH) -> np.ndarray:
-    """Logits of uint8 images in fixed-size batches (one compilation for any N)."""
-    graphdef, params = nnx.split(model)
-    forward = _compiled_logits(graphdef)
-    images = np.asarray(images)
-    out = []
-    for i in range(0, len(images), batch_size):
-        batch = images[i: i + batch_size]
-        padded = np.zeros((batch_size, *images.shape[1:]), images.dtype)
-        padded[: len(batch)] = batch
-        out.append(np.asarray(forward(params, to_model_input(padded, raw_pixels)))[: len(batch)])
-    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
-
-
-def evaluate(model: nnx.Module, split: Split, raw_pixels: bool = False) -> Evaluation:
-    z = logits(model, split.images, raw_pixels)
-    log_probs = z - np.logaddexp.reduce(z, axis=1, keepdims=True)
-    labels = np.asarray(split.labels)
-    predicted = z.argmax(1)
-    confusion = np.zeros((10, 10), np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    with np.errstate(invalid="ignore"):
-        per_class = np.diag(confusion) / confusion.sum(1)
-    return Evaluation(
-        loss=float(-log_probs[np.arange(len(labels)), labels].mean()),
-        accuracy=float((predicted == labels).mean()),
-        per_class_accuracy=per_class,
-        confusion=confusion,
-        misclassified=np.flatnonzero(predicted != labels),
-        probabilities=np.exp(log_probs),
-    )

@@ -1,9 +1,9 @@
 """XLA settings for fast training on CPU, applied when mnist_flax is imported.
 
-jaxlib 0.10 hands CPU convolutions to YNNPACK by default. On the 2-core AVX-512 machine of the
-README's speed table, XLA's Eigen convolutions ran the tutorials' layers 1.5-3x faster (forward
-and both gradients), which made a cnn training step 1.5x faster and a deep_cnn step 1.7x faster
-(`python scripts/benchmark.py --variants`). Dots stay with YNNPACK, which is faster for them.
+jaxlib 0.10 hands CPU convolutions to YNNPACK by default. XLA's Eigen convolutions ran the
+tutorials' layers and whole conv training steps faster on the machine of the README's speed table
+(README, "Speed": the figures, from `python scripts/benchmark.py --variants`). Dots stay with
+YNNPACK, which is faster for them.
 
 The flag only counts if it is in XLA_FLAGS before JAX starts its CPU backend; a YNNPACK setting
 the user already put there wins. It does nothing on GPU.
@@ -24,7 +24,7 @@ def prefer_eigen_convolutions() -> bool:
 
     if xla_bridge.backends_are_initialized():
         warnings.warn("JAX started before mnist_flax was imported, so CPU convolutions keep YNNPACK and train "
-                      "about 1.5x slower: import mnist_flax first, or set XLA_FLAGS=" + EIGEN_CONVOLUTIONS,
+                      "slower (README, \"Speed\"): import mnist_flax first, or set XLA_FLAGS=" + EIGEN_CONVOLUTIONS,
                       stacklevel=3)
         return False
     os.environ["XLA_FLAGS"] = f"{flags} {EIGEN_CONVOLUTIONS}".strip()

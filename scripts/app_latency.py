@@ -9,16 +9,15 @@ prediction of a drawn digit.
 """
 import argparse
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
+from gradio_client import Client, handle_file
+from PIL import Image
 
-import numpy as np  # noqa: E402
-from gradio_client import Client, handle_file  # noqa: E402
-from PIL import Image  # noqa: E402
+from mnist_flax import sketchpad_value
 
 TRAINING = ["cnn", "custom", "adam", 1e-3, 32, 5000, 50_000, False, False, 0]
 
@@ -31,7 +30,7 @@ def a_seven(folder: Path) -> dict:
         ink[y, x - 10: x + 10] = 255
     path = folder / "seven.png"
     Image.fromarray(np.dstack([np.zeros((336, 336, 3), np.uint8), ink])).save(path)
-    return {"background": None, "layers": [handle_file(str(path))], "composite": handle_file(str(path))}
+    return sketchpad_value(handle_file(str(path)), [handle_file(str(path))])
 
 
 def round_trips(client, sketch, n):

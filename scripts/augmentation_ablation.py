@@ -6,14 +6,9 @@ Reports, for both runs: test accuracy, wall time, and accuracy on browser-like d
 of the test digits (after the sketch preprocessing), the inputs the demo really gets.
 """
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import mnist_flax  # noqa: E402
-from mnist_flax import runs  # noqa: E402
-from sketch_accuracy import sketch_inputs  # noqa: E402
+import mnist_flax
+from sketch_accuracy import sketch_inputs
 
 
 def main(argv=None):
@@ -29,10 +24,10 @@ def main(argv=None):
     print("|---|---:|---:|---:|---:|")
     for augment in (False, True):
         recipe = mnist_flax.MODELS[args.model].best.replace(augment=augment, epochs=args.epochs)
-        result = runs.run(args.model, recipe, data)
-        on_drawings = mnist_flax.evaluate(result.model, drawings, raw_pixels=recipe.raw_pixels).accuracy
-        print(f"| {'with' if augment else 'without'} augmentation | {recipe.epochs} | {result.wall_time:.0f} "
-              f"| {result.test.accuracy:.2%} | {on_drawings:.2%} |", flush=True)
+        run = mnist_flax.Run(args.model, recipe, data).complete()
+        on_drawings = run.evaluate(drawings).accuracy
+        print(f"| {'with' if augment else 'without'} augmentation | {recipe.epochs} | {run.wall_time:.0f} "
+              f"| {run.evaluation.accuracy:.2%} | {on_drawings:.2%} |", flush=True)
 
 
 if __name__ == "__main__":

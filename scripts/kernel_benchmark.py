@@ -12,18 +12,14 @@
   bf16 inputs with fp32 accumulation.
 """
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmark import latencies, table  # first: benchmark imports mnist_flax, which sets XLA's flags
+import jax
+import jax.numpy as jnp
+from flax import nnx
 
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-from benchmark import latencies, table  # noqa: E402  (benchmark imports mnist_flax first: XLA flags)
-from flax import nnx  # noqa: E402
-
-from mnist_flax import MODELS  # noqa: E402
-from mnist_flax.convolution import _shifted_sum  # noqa: E402
+from mnist_flax import MODELS
+from mnist_flax.convolution import _shifted_sum
 
 DEEP_CNN_CONVS = [("conv1", 28, 1, 32), ("conv2", 26, 32, 32), ("conv3", 12, 32, 64), ("conv4", 10, 64, 64)]
 

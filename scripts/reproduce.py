@@ -3,26 +3,27 @@ then write the results report (docs/results.md and curves) and bundle the best w
 
     python scripts/reproduce.py                      # everything (about an hour or more on 2 CPU cores)
     python scripts/reproduce.py --models cnn --recipes tutorial
+    python scripts/reproduce.py --recipes best --seeds 5    # each run over seeds 0-4: mean and spread
     python scripts/reproduce.py --report-only        # rebuild docs/ from runs already made
 
-Runs land in --runs/{recipe}/ (weights, history, figures); --bundle copies each best
-run's weights into mnist_flax/weights/, where load_model() finds them.
+Runs land in --runs/{recipe}/ (weights, history, figures of seed 0; every seed's test
+accuracy in {model}_seeds.json); --bundle copies each best run's weights (seed 0) into
+mnist_flax/weights/, where load_model() finds them.
 """
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import mnist_flax  # noqa: E402
-from mnist_flax import plots, runs  # noqa: E402
-from mnist_flax.models import count_params  # noqa: E402
-from mnist_flax.prediction import bundled_weights_path  # noqa: E402
+import mnist_flax
+from mnist_flax import plots
+from mnist_flax.models import count_params
+from mnist_flax.prediction import bundled_weights_path
+from mnist_flax.recipe import RECIPE_NAMES as RECIPES
 
 ROOT = Path(__file__).resolve().parents[1]
-RECIPES = ("tutorial", "best")
 BEST_TARGETS = {"vanilla_mlp": 97.5, "shallow_mlp": 98.8, "mlp": 98.9, "cnn": 99.4, "deep_cnn": 99.6}  # test %
 
 
@@ -42,7 +43,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", nargs="+", default=list(mnist_flax.MODELS), choices=list(mnist_flax.MODELS))
     p.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=RECIPES)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", type=int, default=1, help="train each run with seeds 0..N-1 (default 1)")
     p.add_argument("--data-dir", help="folder with the four official MNIST .gz files")
     p.add_argument("--runs", default=str(ROOT / "docs" / "runs"), help="where each run's files go")
     p.add_argument("--docs", default=str(ROOT / "docs"), help="where the report goes")
@@ -55,12 +56,23 @@ def history_path(runs_dir, recipe, name) -> Path:
     return Path(runs_dir) / recipe / f"{name}_history.json"
 
 
+def seeds_path(runs_dir, recipe, name) -> Path:
+    return Path(runs_dir) / recipe / f"{name}_seeds.json"
+
+
+def spread(runs_dir, recipe, name) -> str:
+    """Mean and standard deviation of the test accuracy over the seeds run, if more than one."""
+    path = seeds_path(runs_dir, recipe, name)
+    accuracies = 100 * np.array(list(json.loads(path.read_text()).values())) if path.is_file() else np.zeros(0)
+    return f"{accuracies.mean():.2f} ± {accuracies.std(ddof=1):.2f}% ({len(accuracies)})" if len(accuracies) > 1 else ""
+
+
 def report(runs_dir, docs_dir) -> str:
     """docs/results.md and one tutorial-vs-best curves figure per model, from the runs' histories."""
     docs = Path(docs_dir)
     docs.mkdir(parents=True, exist_ok=True)
-    rows = ["| model | parameters | recipe | epochs | train images | wall time (s) | test accuracy | tutorial reports "
-            "| verdict |", "|---|---:|---|---:|---:|---:|---:|---:|---|"]
+    rows = ["| model | parameters | recipe | epochs | train images | wall time (s) | test accuracy | over seeds "
+            "| tutorial reports | verdict |", "|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
     for name, entry in mnist_flax.MODELS.items():
         found = {r: json.loads(history_path(runs_dir, r, name).read_text())
                  for r in RECIPES if history_path(runs_dir, r, name).is_file()}
@@ -70,7 +82,7 @@ def report(runs_dir, docs_dir) -> str:
                 ", augmented" if r["augment"] else "") + (", raw pixels" if r["raw_pixels"] else "")
             rows.append(f"| {name} | {count_params(entry.build(0)):,} | {recipe}: {desc} | {h['history'][-1]['epoch']:.0f} "
                         f"| {h.get('train_size', '')} | {h['wall_time_s']:.0f} | {h['test_accuracy']:.2%} "
-                        f"| {entry.tutorial_accuracy}% | {verdict(name, recipe, h['test_accuracy'])} |")
+                        f"| {spread(runs_dir, recipe, name)} | {entry.tutorial_accuracy}% | {verdict(name, recipe, h['test_accuracy'])} |")
         if found:
             fig = plots.learning_curves({r: h["history"] for r, h in found.items()}, f"{name}: tutorial vs best recipe")
             plots.save(fig, docs / f"curves_{name}.png")
@@ -94,12 +106,18 @@ def main(argv=None):
         for name in args.models:
             for recipe_name in args.recipes:
                 recipe = mnist_flax.get_model_entry(name).recipe(recipe_name)
-                print(f"== {name}, {recipe_name} recipe: {recipe}", flush=True)
-                result = runs.run(name, recipe, data, seed=args.seed, on_progress=lambda p: p.val_accuracy is not None
-                                  and print(f"  epoch {p.epoch:6.2f} loss {p.loss:.4f} val_acc {p.val_accuracy:.4f} "
-                                            f"({p.elapsed:.0f} s)", flush=True))
-                runs.write(result, data, Path(args.runs) / recipe_name, label=recipe_name)
-                print(f"   test accuracy {result.test.accuracy:.4f} in {result.wall_time:.0f} s", flush=True)
+                accuracies = {}
+                for seed in range(args.seeds):
+                    print(f"== {name}, {recipe_name} recipe, seed {seed}: {recipe}", flush=True)
+                    run = mnist_flax.Run(name, recipe, data, seed=seed).complete(
+                        lambda p: p.val_accuracy is not None and print(
+                            f"  epoch {p.epoch:6.2f} loss {p.loss:.4f} val_acc {p.val_accuracy:.4f} "
+                            f"({p.elapsed:.0f} s)", flush=True))
+                    if seed == 0:
+                        run.write(Path(args.runs) / recipe_name, label=recipe_name)
+                    accuracies[seed] = run.evaluation.accuracy
+                    print(f"   test accuracy {run.evaluation.accuracy:.4f} in {run.wall_time:.0f} s", flush=True)
+                seeds_path(args.runs, recipe_name, name).write_text(json.dumps(accuracies))
                 if args.bundle and recipe_name == "best":
                     bundled_weights_path(name).parent.mkdir(exist_ok=True)
                     shutil.copyfile(Path(args.runs) / "best" / f"{name}.safetensors", bundled_weights_path(name))

@@ -4,16 +4,12 @@ with the project's sketch preprocessing and with naive resizing.
     python scripts/sketch_accuracy.py --n 1000
 """
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import mnist_flax  # noqa: E402
-from mnist_flax.prediction import load_bundled_models  # noqa: E402
-from mnist_flax.sketch import naive_resize, preprocess_sketch, simulate_drawing  # noqa: E402
+import mnist_flax
+from mnist_flax.prediction import load_bundled_models
+from mnist_flax.sketch import naive_resize, preprocess_sketch, simulate_drawing
 
 
 def sketch_inputs(test: mnist_flax.Split, n: int, seed: int = 0):

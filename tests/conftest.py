@@ -3,12 +3,11 @@ import os
 import sys
 from pathlib import Path
 
+import mnist_flax  # before any JAX computation: it sets XLA's CPU flags (mnist_flax/xla_flags.py)
 import jax
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-import mnist_flax  # noqa: E402,F401  before any JAX computation: it sets XLA's CPU flags (mnist_flax/xla_flags.py)
 
 jax.config.update("jax_numpy_dtype_promotion", "strict")
 
@@ -30,8 +29,6 @@ def mnist_dir(request) -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(mnist_dir):
-    import mnist_flax
-
     return mnist_flax.load_mnist(mnist_dir)
 
 
@@ -90,7 +87,6 @@ def sketch_file(tmp_path_factory):
     def make(array, name="sketch", as_layer=True):
         path = folder / f"{name}.png"
         Image.fromarray(array).save(path)
-        return {"background": None, "layers": [handle_file(str(path))] if as_layer else [],
-                "composite": handle_file(str(path))}
+        return mnist_flax.sketchpad_value(handle_file(str(path)), [handle_file(str(path))] if as_layer else [])
 
     return make

@@ -81,15 +81,25 @@ def test_compare_tab(page):
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_timeout(800)
     draw(page, DIGITS["7"])
-    page.get_by_text(re.compile(r"All \d models say")).or_(page.get_by_text("The models disagree")).first.wait_for(timeout=20_000)
+    summary = page.get_by_text(re.compile(r"All \d models say")).or_(page.get_by_text("The models disagree")).first
+    summary.wait_for(timeout=20_000)
+    # every model answers, and the answer most of them give is the 7 that was drawn
+    assert re.match(r"(All 5 models say 7|The models disagree: 7 \()", summary.inner_text().strip()), summary.inner_text()
+    assert page.locator(".output-class:visible").count() == 5
     screenshot(page, "compare")
 
 
 def test_explore_tab(page):
     page.get_by_role("tab", name="Explore").click()
-    page.get_by_text("of the 10,000 test digits right").wait_for(timeout=60_000)
-    page.locator(".gallery-item, button.thumbnail-item").first.click()
-    page.wait_for_timeout(1500)
+    summary = page.get_by_text("of the 10,000 test digits right")
+    summary.wait_for(timeout=60_000)
+    accuracy, wrong = re.search(r"([\d.]+)% of the 10,000 test digits right, (\d+) wrong", summary.inner_text()).groups()
+    assert float(accuracy) > 99 and int(wrong) == round(10_000 * (1 - float(accuracy) / 100))
+    thumbnails = page.locator("button.thumbnail-item:visible")
+    assert thumbnails.count() == min(int(wrong), 60)
+    thumbnails.first.click()
+    assert predicted(page, timeout=10_000).isdigit()  # the clicked digit's probabilities
+    page.wait_for_timeout(1000)
     screenshot(page, "explore")
 
 

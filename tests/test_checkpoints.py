@@ -96,7 +96,7 @@ def test_load_model_errors(tmp_path, monkeypatch):
     from mnist_flax import prediction
 
     monkeypatch.setattr(prediction, "WEIGHTS_DIR", tmp_path)
-    with pytest.raises(CheckpointError, match="scripts/train.py --model cnn --recipe best"):
+    with pytest.raises(CheckpointError, match="scripts/reproduce.py --recipes best --bundle"):  # as the app says
         load_model("cnn")
     with pytest.raises(CheckpointError, match="neither a model name"):
         load_model("resnet50")

@@ -15,7 +15,12 @@ KERAS_PARAMS = {"vanilla_mlp": 47_410, "shallow_mlp": 407_050, "mlp": 335_114, "
 def test_registry_holds_the_five_tutorial_models():
     assert list(MODELS) == list(KERAS_PARAMS)
     for entry in MODELS.values():
-        assert entry.description and entry.tutorial and entry.best and entry.tutorial_accuracy > 0
+        assert entry.description and 0 < entry.tutorial_accuracy < 100
+        assert entry.recipe("tutorial") is entry.tutorial and entry.recipe("best") is entry.best
+        assert entry.best.augment and entry.best.split == "all"  # the bundled weights' recipe
+    assert MODELS["vanilla_mlp"].tutorial.raw_pixels  # the tutorial's mistake, kept on purpose
+    with pytest.raises(ValueError, match="tutorial, best"):
+        MODELS["cnn"].recipe("fastest")
 
 
 @pytest.mark.parametrize("name", list(KERAS_PARAMS))

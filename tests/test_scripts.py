@@ -49,9 +49,10 @@ def test_reproduce_report_from_saved_runs(tmp_path):
                            for e in (1, 2)]}
     (tmp_path / "runs" / "tutorial").mkdir(parents=True)
     (tmp_path / "runs" / "tutorial" / "cnn_history.json").write_text(json.dumps(history))
+    (tmp_path / "runs" / "tutorial" / "cnn_seeds.json").write_text(json.dumps({"0": 0.9876, "1": 0.9856}))
     out = run_script("reproduce.py", "--report-only", "--runs", str(tmp_path / "runs"), "--docs", str(tmp_path))
-    assert ("| cnn | 217,194 | tutorial: sgd lr 0.01, batch 32 | 2 | 50000 | 12 | 98.76% | 98.76% "
-            "| reproduced (+0.00 points) |") in out
+    assert ("| cnn | 217,194 | tutorial: sgd lr 0.01, batch 32 | 2 | 50000 | 12 | 98.76% | 98.66 ± 0.14% (2) "
+            "| 98.76% | reproduced (+0.00 points) |") in out
     assert (tmp_path / "results.md").is_file() and (tmp_path / "curves_cnn.png").is_file()
 
 

@@ -3,14 +3,12 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
-
 SCRIPT = """
 import jax, numpy as np
 from flax import nnx
-from mnist_flax import MODELS, Recipe, Split, train
-rng = np.random.default_rng(0)
-split = Split(rng.integers(0, 256, (256, 28, 28)).astype(np.uint8), rng.integers(0, 10, 256).astype(np.int32))
+from mnist_flax import MODELS, Recipe, train
+from mnist_flax.data import random_split
+split = random_split(256)
 for name in ("mlp", "cnn"):
     model = MODELS[name].build(0)
     list(train(model, Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), split, steps=4))
@@ -20,8 +18,7 @@ for name in ("mlp", "cnn"):
 
 
 def run(devices, out):
-    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu",
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu"}
     result = subprocess.run([sys.executable, "-c", f"OUT = {str(out)!r}\n" + SCRIPT], env=env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr

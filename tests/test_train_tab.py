@@ -13,6 +13,18 @@ SHORT = ["cnn", "custom", "adam", 1e-3, 32, 300, 20_000, False, False, 0]
 LONG = ["cnn", "custom", "adam", 1e-3, 32, 5_000, 50_000, False, False, 0]
 
 
+# The train endpoint's outputs, in order (demo/train_tab.py): gradio_client returns them as tuples.
+OUTPUTS = ("progress", "status", "loss_plot", "accuracy_plot", "result", "confusion", "weights", "draw_model")
+
+
+def named(output) -> dict:
+    return dict(zip(OUTPUTS, output))
+
+
+def streamed(job) -> list[dict]:
+    return [named(o) for o in job.outputs()]
+
+
 def settings(base, **changes):
     names = ["model", "recipe", "optimizer", "lr", "batch", "steps", "train_size", "augment", "raw", "seed"]
     values = dict(zip(names, base), **changes)
@@ -22,7 +34,7 @@ def settings(base, **changes):
 def wait_running(job, timeout=120):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        if any("running" in str(out[1]) for out in job.outputs()):
+        if any("running" in str(out["status"]) for out in streamed(job)):
             return
         time.sleep(0.2)
     pytest.fail("the run did not start")
@@ -30,15 +42,14 @@ def wait_running(job, timeout=120):
 
 def test_a_short_run_streams_metrics_and_ends_with_test_accuracy(client):
     job = client.submit(*SHORT, api_name="/train")
-    outputs = list(job)
-    streamed = [o for o in outputs if "running" in str(o[1])]
-    assert len(streamed) >= 2
-    loss_points = outputs[-2][2]["data"]
+    outputs = [named(o) for o in job]
+    assert len([o for o in outputs if "running" in str(o["status"])]) >= 2
+    loss_points = outputs[-2]["loss_plot"]["data"]
     assert len(loss_points) >= 5
     final = outputs[-1]
-    assert "test accuracy" in final[4] and "my cnn" in final[4]
-    assert float(final[4].split("test accuracy ")[1].split("%")[0]) > 90
-    assert str(final[6]).endswith(".safetensors")
+    assert "test accuracy" in final["result"] and "my cnn" in final["result"]
+    assert float(final["result"].split("test accuracy ")[1].split("%")[0]) > 90
+    assert str(final["weights"]).endswith(".safetensors")
 
 
 def test_stop_ends_the_run_at_once_and_keeps_the_model(app_url):
@@ -47,10 +58,10 @@ def test_stop_ends_the_run_at_once_and_keeps_the_model(app_url):
     wait_running(job)
     start = time.time()
     client.predict(api_name="/stop_training")
-    outputs = list(job)
+    outputs = [named(o) for o in job]
     assert time.time() - start < 3
-    assert any("stopped" in str(o[1]).lower() for o in outputs)
-    assert "test accuracy" in outputs[-1][4]
+    assert any("stopped" in str(o["status"]).lower() for o in outputs)
+    assert "test accuracy" in outputs[-1]["result"]
 
 
 @pytest.mark.parametrize("changes, message", [  # the component's own check, or the library's (test_jobs.py)
@@ -66,10 +77,10 @@ def test_out_of_range_settings_get_a_message(client, changes, message):
 
 
 def test_a_diverging_run_stops_with_an_explanation(client):
-    outputs = list(client.submit(*settings(SHORT, model="mlp", optimizer="sgd", lr=900.0, steps=400),
-                                 api_name="/train"))
-    assert any("diverged" in str(o[1]) for o in outputs)
-    assert "learning rate" in str(outputs[-1][1])
+    outputs = [named(o) for o in client.submit(*settings(SHORT, model="mlp", optimizer="sgd", lr=900.0, steps=400),
+                                               api_name="/train")]
+    assert any("diverged" in str(o["status"]) for o in outputs)
+    assert "learning rate" in str(outputs[-1]["status"])
 
 
 def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnist, sketch_file):
@@ -85,7 +96,8 @@ def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnis
     assert time.time() - start < 2 and answer["label"] == str(mnist.test.labels[0])
     alice.predict(api_name="/stop_training")
     list(job)
-    alice_model = [o for o in job.outputs() if "my cnn" in str(o[4])][-1][4].split(":")[0].removeprefix("### ")
+    alice_model = [o for o in streamed(job) if "my cnn" in str(o["result"])][-1]["result"].split(":")[0].removeprefix(
+        "### ")
     assert alice.predict(sketch, alice_model, api_name="/predict")["label"].isdigit()
     with pytest.raises(AppError):
         bob.predict(sketch, alice_model, api_name="/predict")

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from mnist_flax import MODELS, Recipe, Split, evaluate, recipe_splits, train
+from mnist_flax import MODELS, Recipe, evaluate, recipe_splits, train
+from mnist_flax.data import random_split
 from mnist_flax.training import batch_order
 
 
@@ -13,22 +14,20 @@ def params_of(model):
     return jax.tree.leaves(nnx.state(model))
 
 
-def synthetic_split(n=256, seed=0):
-    rng = np.random.default_rng(seed)
-    return Split(rng.integers(0, 256, (n, 28, 28)).astype(np.uint8), rng.integers(0, 10, n).astype(np.int32))
-
-
 def test_cnn_learns_real_mnist_in_a_few_hundred_steps(mnist):
+    # 600 steps land near 97.5% on every CPU tried; 300 steps gave 94.98% on an AVX2-only machine, so the
+    # thresholds keep two points of margin below what a run reaches.
     model = MODELS["cnn"].build(0)
     recipe = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32)
-    records = list(train(model, recipe, mnist.train_without_validation, mnist.validation, steps=300, eval_every=300))
-    assert [r.step for r in records] == [100, 200, 300]
-    assert records[-1].val_accuracy > 0.93
+    records = list(train(model, recipe, mnist.train_without_validation, mnist.validation, steps=600, eval_every=600,
+                         log_every=200))
+    assert [r.step for r in records] == [200, 400, 600]
+    assert records[-1].val_accuracy > 0.95
     assert evaluate(model, mnist.test).accuracy > 0.95
 
 
 def test_same_seed_same_run_other_seed_other_run():
-    split = synthetic_split()
+    split = random_split(256)
     recipe = MODELS["deep_cnn"].best.replace(batch_size=16)  # dropout and augmentation both draw randomness
 
     def run(seed):
@@ -36,7 +35,7 @@ def test_same_seed_same_run_other_seed_other_run():
         losses = [p.loss for p in train(model, recipe, split, steps=6, log_every=2, seed=seed)]
         return losses, params_of(model)
 
-    (la, pa), (lb, pb), (lc, pc) = run(0), run(0), run(1)
+    (la, pa), (lb, pb), (lc, _) = run(0), run(0), run(1)
     assert la == lb and all(np.array_equal(a, b) for a, b in zip(pa, pb))
     assert la != lc
 
@@ -44,7 +43,7 @@ def test_same_seed_same_run_other_seed_other_run():
 def params_after(name, recipe, steps, **options):
     """The parameters of a fresh model after ``steps`` steps on synthetic data."""
     model = MODELS[name].build(0)
-    list(train(model, recipe, synthetic_split(), steps=steps, **options))
+    list(train(model, recipe, random_split(256), steps=steps, **options))
     return params_of(model)
 
 
@@ -62,7 +61,7 @@ def test_scan_and_per_step_calls_agree():
 def test_progress_stream_and_clean_stop():
     model = MODELS["shallow_mlp"].build(0)
     before = [np.array(p) for p in params_of(model)]
-    stream = train(model, Recipe(batch_size=32), synthetic_split(), synthetic_split(64, 1),
+    stream = train(model, Recipe(batch_size=32), random_split(256), random_split(64, 1),
                    steps=40, log_every=10, eval_every=20, steps_per_call=5)
     first_two = list(itertools.islice(stream, 2))
     stream.close()  # the caller stops between chunks
@@ -76,11 +75,11 @@ def test_progress_stream_and_clean_stop():
 def test_divergence_raises_a_clear_error():
     model = MODELS["mlp"].build(0)
     with pytest.raises(FloatingPointError, match="diverged"):
-        list(train(model, Recipe(learning_rate=1e12, batch_size=32), synthetic_split(), steps=30, log_every=10))
+        list(train(model, Recipe(learning_rate=1e12, batch_size=32), random_split(256), steps=30, log_every=10))
 
 
 def test_evaluation_fields():
-    split = synthetic_split(300)
+    split = random_split(300)
     ev = evaluate(MODELS["cnn"].build(0), split)
     assert ev.confusion.sum() == 300 and ev.confusion.shape == (10, 10)
     assert ev.accuracy == pytest.approx(np.trace(ev.confusion) / 300)
@@ -118,7 +117,7 @@ def test_micro_batches_give_the_same_step():
 def test_runs_differing_in_learning_rate_or_length_share_one_compilation():
     from mnist_flax.training import _compiled_steps
 
-    split = synthetic_split()
+    split = random_split(256)
     before = _compiled_steps.cache_info().misses
     for lr, steps, log_every in ((1e-3, 40, 10), (1e-2, 60, 7), (3e-4, 80, 13)):
         list(train(MODELS["mlp"].build(0), Recipe(optimizer="momentum", learning_rate=lr, batch_size=16), split,
@@ -134,6 +133,6 @@ def test_learning_rate_still_matters():
 
 
 def test_records_fall_on_call_boundaries():
-    records = list(train(MODELS["mlp"].build(0), Recipe(batch_size=32), synthetic_split(), steps=23, log_every=3,
+    records = list(train(MODELS["mlp"].build(0), Recipe(batch_size=32), random_split(256), steps=23, log_every=3,
                          steps_per_call=5))
     assert [r.step for r in records] == [5, 10, 15, 20, 23]  # the last 3 steps run one at a time

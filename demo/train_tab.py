@@ -1,0 +1,198 @@
+"""Train: a visitor's own run with live curves, the vanilla MLP's failure and its fix, a width sweep."""
+import tempfile
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import pandas as pd
+
+import mnist_flax
+from mnist_flax import MODELS, Recipe, plots
+from mnist_flax.jobs import TrainingJob, TrainSettings, hidden_units_sweep
+from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES
+from shared import AppState, event_handler
+
+DEFAULT_STEPS = 1500
+CUSTOM = "custom"
+DEFAULT_RECIPE = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32)  # what the controls start with
+# The recipe fields a visitor sets, in the order of the train endpoint's parameters.
+CONTROLS = ("optimizer", "learning_rate", "batch_size", "steps", "train_size", "augment", "raw_pixels", "seed",
+            "schedule", "label_smoothing", "weight_decay")
+
+
+def recipe_controls(state: AppState, model_name, recipe_name) -> dict:
+    """The controls filled from the chosen model's named recipe, which becomes the base that "custom"
+    changes; choosing "custom" changes nothing."""
+    if recipe_name == CUSTOM:
+        return {}
+    recipe = mnist_flax.get_model_entry(model_name).recipe(recipe_name)
+    available = len(mnist_flax.recipe_splits(recipe, state.mnist())[0])
+    steps = min(recipe.epochs * (available // recipe.batch_size), DEFAULT_STEPS)
+    return {"optimizer": recipe.optimizer, "learning_rate": recipe.learning_rate, "batch_size": recipe.batch_size,
+            "steps": steps, "train_size": available, "augment": recipe.augment, "raw_pixels": recipe.raw_pixels,
+            "schedule": recipe.schedule, "label_smoothing": recipe.label_smoothing,
+            "weight_decay": recipe.weight_decay, "base": recipe.as_dict()}
+
+
+def chosen_recipe(model_name, recipe_name, base: dict | None, optimizer, learning_rate, batch_size, augment,
+                  raw_pixels, schedule, label_smoothing, weight_decay) -> Recipe:
+    """The named recipe (or, for "custom", the last one chosen) with the controls' values."""
+    if recipe_name != CUSTOM:
+        start = mnist_flax.get_model_entry(model_name).recipe(recipe_name)
+    else:
+        start = Recipe(**base) if base else DEFAULT_RECIPE
+    return start.replace(optimizer=optimizer, learning_rate=float(learning_rate), batch_size=int(batch_size),
+                         augment=bool(augment), raw_pixels=bool(raw_pixels), schedule=schedule,
+                         label_smoothing=None if label_smoothing is None else float(label_smoothing),
+                         weight_decay=None if weight_decay is None else float(weight_decay))
+
+
+def curves(history: list[dict]) -> dict[str, pd.DataFrame]:
+    """The history as long-format tables (step, value, series) for the loss and accuracy plots."""
+    rows = {"loss": [], "accuracy": []}
+    for h in history:
+        for metric in rows:
+            rows[metric].append((h["step"], h[metric], "train"))
+            if h.get(f"val_{metric}") is not None:
+                rows[metric].append((h["step"], h[f"val_{metric}"], "validation"))
+    return {metric: pd.DataFrame(r, columns=["step", "value", "series"]) for metric, r in rows.items()}
+
+
+def progress_html(job: TrainingJob) -> str:
+    last = job.history[-1] if job.history else None
+    if last is None or last["step"] == 0:
+        return "Compiling..."
+    done = last["step"] / last["total_steps"]
+    return (f'<progress value="{done:.3f}" max="1" style="width:100%"></progress><br>'
+            f"step {last['step']:,} / {last['total_steps']:,} · {job.elapsed:.0f} s · "
+            f"{job.seconds_left:.0f} s left · {last['images_per_sec']:,.0f} images/s")
+
+
+def train_model(state: AppState, model_name, recipe_name, optimizer, learning_rate, batch_size, steps, train_size,
+                augment, raw_pixels, seed, schedule, label_smoothing, weight_decay, base, mine,
+                request: gr.Request):
+    """Trains one model for this visitor, streaming the curves; ends with its test results and weights."""
+    try:
+        recipe = chosen_recipe(model_name, recipe_name, base, optimizer, learning_rate, batch_size, augment,
+                               raw_pixels, schedule, label_smoothing, weight_decay)
+        job = TrainingJob(TrainSettings(model_name, recipe, int(steps), int(train_size), int(seed)), state.mnist(),
+                          state.limits)
+    except ValueError as e:
+        raise gr.Error(str(e))
+    state.jobs[request.session_hash] = job
+    shown = 0.0
+    try:
+        for job in job.train():
+            if job.done or time.perf_counter() - shown > 0.5:
+                shown = time.perf_counter()
+                lines = curves(job.history)
+                yield {"progress": progress_html(job), "status": f"**{job.status}** {job.message}",
+                       "loss_plot": lines["loss"], "accuracy_plot": lines["accuracy"]}
+    finally:
+        state.jobs.pop(request.session_hash, None)
+    if job.run.evaluation is None:
+        return
+    mine = dict(mine or {})
+    name = f"my {model_name} {len(mine) + 1}"
+    path = job.run.save_weights(Path(tempfile.mkdtemp(prefix="mnist_flax_")) / f"{name.replace(' ', '_')}.safetensors")
+    mine[name] = str(path)
+    yield {"result": f"### {name}: test accuracy {job.run.evaluation.accuracy:.2%}\nIt is now in the model selector "
+                     f"of the Draw tab and in the Compare tab (for you only).",
+           "confusion": plots.confusion_matrix(job.run.evaluation.confusion, name), "weights": str(path),
+           "draw_model": gr.Dropdown(choices=state.names + list(mine)), "mine": mine}
+
+
+def stop_training(state: AppState, request: gr.Request):
+    """Stops this visitor's run (never another's); it keeps what it learned."""
+    job = state.jobs.get(request.session_hash)
+    if job is not None:
+        job.stop()
+
+
+def hidden_units(state: AppState, steps, request: gr.Request):
+    """Test accuracy of a one-hidden-layer MLP against its width, point by point."""
+    stop = threading.Event()
+    state.jobs[request.session_hash] = SimpleNamespace(stop=stop.set)
+    points = []
+    try:
+        for width, accuracy in hidden_units_sweep(state.mnist(), steps=int(steps), stop=stop):
+            points.append((width, accuracy, "test accuracy"))
+            yield pd.DataFrame(points, columns=["hidden units", "accuracy", "series"])
+    finally:
+        state.jobs.pop(request.session_hash, None)
+
+
+def build(state: AppState, mine: gr.State, draw_model: gr.Dropdown, demo: gr.Blocks) -> SimpleNamespace:
+    limits = state.limits
+    with gr.Tab("Train") as tab:
+        gr.Markdown("Train a model here and watch its curves. Try **Show the failure**: the vanilla MLP of "
+                    "the tutorial does not learn. Then change one thing (**Fix it** switches to Adam).")
+        with gr.Row():
+            with gr.Column(scale=1):
+                model_name = gr.Dropdown(list(MODELS), value="cnn", label="Architecture")
+                recipe_name = gr.Radio([*RECIPE_NAMES, CUSTOM], value=CUSTOM, label="Recipe")
+                c = {"optimizer": gr.Dropdown(list(OPTIMIZERS), value=DEFAULT_RECIPE.optimizer, label="Optimiser"),
+                     "learning_rate": gr.Number(DEFAULT_RECIPE.learning_rate, label=f"Learning rate "
+                                                f"({limits.learning_rate[0]:g} to {limits.learning_rate[1]:g})"),
+                     "batch_size": gr.Slider(*limits.batch_size, value=DEFAULT_RECIPE.batch_size, step=8,
+                                             label="Batch size"),
+                     "steps": gr.Slider(10, limits.max_steps, value=DEFAULT_STEPS, step=10, label="Steps"),
+                     "train_size": gr.Slider(limits.min_train_size, 60_000, value=50_000, step=500,
+                                             label="Training images")}
+                with gr.Row():
+                    c["schedule"] = gr.Radio(list(SCHEDULES), value=DEFAULT_RECIPE.schedule, label="Schedule")
+                    c["label_smoothing"] = gr.Number(DEFAULT_RECIPE.label_smoothing, minimum=0, maximum=0.5,
+                                                     label="Label smoothing")
+                    c["weight_decay"] = gr.Number(DEFAULT_RECIPE.weight_decay, minimum=0,
+                                                  label="Weight decay (adamw)")
+                with gr.Row():
+                    c["augment"] = gr.Checkbox(DEFAULT_RECIPE.augment, label="Augment")
+                    c["raw_pixels"] = gr.Checkbox(DEFAULT_RECIPE.raw_pixels, label="Raw 0..255 pixels")
+                    c["seed"] = gr.Number(0, precision=0, label="Seed")
+                with gr.Row():
+                    train_button = gr.Button("Train", variant="primary")
+                    stop_button = gr.Button("Stop", variant="stop")
+                with gr.Row():
+                    failure = gr.Button("Show the failure (vanilla_mlp, tutorial recipe)", size="sm")
+                    fix = gr.Button("Fix it: switch to Adam", size="sm")
+            with gr.Column(scale=2):
+                out = {"progress": gr.HTML(), "status": gr.Markdown()}
+                with gr.Row():
+                    series = {"train": "#1f77b4", "validation": "#ff7f0e"}  # both, from the first update
+                    out["loss_plot"] = gr.LinePlot(x="step", y="value", color="series", color_map=series,
+                                                   title="Loss", height=260)
+                    out["accuracy_plot"] = gr.LinePlot(x="step", y="value", color="series", color_map=series,
+                                                       title="Accuracy", height=260)
+                out["result"] = gr.Markdown()
+                with gr.Row():
+                    out["confusion"] = gr.Plot(label="Confusion matrix on the test set")
+                    out["weights"] = gr.File(label="Weights (.safetensors)")
+        with gr.Accordion("Experiment: accuracy against hidden units (one-hidden-layer MLP)", open=False):
+            with gr.Row():
+                sweep_steps = gr.Slider(100, 2000, value=600, step=100, label="Steps per width")
+                sweep_button = gr.Button("Run 8 to 512 units")
+            units_plot = gr.LinePlot(x="hidden units", y="accuracy", color="series", x_title="hidden units",
+                                     height=260)
+        base = gr.State(DEFAULT_RECIPE.as_dict())  # the recipe "custom" starts from: the last one chosen
+    out.update(draw_model=draw_model, mine=mine)
+    filled = {**{k: c[k] for k in CONTROLS if k != "seed"}, "base": base}
+    fill = event_handler(recipe_controls, state, filled)
+    for trigger in (recipe_name.input, model_name.input):
+        trigger(fill, [model_name, recipe_name], list(filled.values()), api_name=False)
+    for control in filled.values():
+        if control is not base:
+            control.input(lambda: CUSTOM, None, recipe_name, api_name=False)
+    failure.click(lambda: ["vanilla_mlp", "tutorial"], None, [model_name, recipe_name], api_name=False).then(
+        fill, [model_name, recipe_name], list(filled.values()), api_name=False)
+    fix.click(lambda: ["adam", CUSTOM], None, [c["optimizer"], recipe_name], api_name=False)
+    train_button.click(event_handler(train_model, state, out),
+                       [model_name, recipe_name, *(c[k] for k in CONTROLS), base, mine], list(out.values()),
+                       api_name="train", concurrency_limit=state.train_concurrency, concurrency_id="train")
+    stop_button.click(event_handler(stop_training, state), None, None, api_name="stop_training",
+                      concurrency_limit=None)
+    sweep_button.click(event_handler(hidden_units, state), sweep_steps, units_plot, api_name="hidden_units",
+                       concurrency_id="train")
+    demo.unload(event_handler(stop_training, state))
+    return SimpleNamespace(tab=tab)
