@@ -4,11 +4,13 @@ Small affine transforms (rotation, scale, shear, shift) and stroke-width changes
 (blending towards a 3x3 dilation or erosion). Inputs and outputs are float images
 (B, 28, 28) on any intensity scale.
 """
+import math
+
 import jax
 import jax.numpy as jnp
 from jax.scipy.ndimage import map_coordinates
 
-MAX_ROTATION = jnp.deg2rad(15.0)
+MAX_ROTATION = math.radians(15.0)
 SCALE_RANGE = (0.85, 1.15)
 MAX_SHEAR = 0.15
 MAX_SHIFT = 2.5  # pixels

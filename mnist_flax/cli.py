@@ -3,13 +3,17 @@
     mnist-flax-train --model cnn --recipe best --out runs/cnn     # or: python scripts/train.py ...
 
 Writes into --out the weights (.safetensors), the history (JSON), the learning
-curves, 25 misclassified test digits and the confusion matrix (PNGs).
+curves, 25 misclassified test digits and the confusion matrix (PNGs). Training uses
+every local device; with --coordinator-address, --num-processes and --process-id (or
+$JAX_COORDINATOR_ADDRESS, $JAX_NUM_PROCESSES, $JAX_PROCESS_ID) the same command, run
+once per process, trains across processes and machines, and the first process writes.
 """
 import argparse
 
 import jax
 from tqdm import tqdm
 
+from mnist_flax import distributed
 from mnist_flax.data import ENV_VAR, load_mnist
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES
 from mnist_flax.registry import MODELS, get_model_entry
@@ -32,16 +36,22 @@ def parse_args(argv=None):
     p.add_argument("--data-dir", help=f"folder with the four official MNIST .gz files (default: ${ENV_VAR}, "
                                       "else downloaded by tensorflow-datasets)")
     p.add_argument("--out", default="runs", help="output folder (default: runs)")
+    p.add_argument("--coordinator-address", help="host:port of process 0, to train across processes (jax.distributed)")
+    p.add_argument("--num-processes", type=int, help="how many processes train together")
+    p.add_argument("--process-id", type=int, help="this process's number, 0 to --num-processes - 1")
     return p.parse_args(argv)
 
 
 def train(argv=None):
     args = parse_args(argv)
+    distributed.initialize(args.coordinator_address, args.num_processes, args.process_id)
+    main = distributed.is_main_process()
     recipe = get_model_entry(args.model).recipe(args.recipe).replace(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, optimizer=args.optimizer)
     data = load_mnist(args.data_dir)
-    print(f"{args.model}, {args.recipe} recipe on {jax.device_count()} {jax.default_backend()} device(s): {recipe}")
-    bar = tqdm(total=None, unit="step", dynamic_ncols=True)
+    print(f"{args.model}, {args.recipe} recipe on {jax.device_count()} {jax.default_backend()} device(s) in "
+          f"{jax.process_count()} process(es), this one number {jax.process_index()}: {recipe}")
+    bar = tqdm(total=None, unit="step", dynamic_ncols=True, disable=not main)
 
     def show(p: Progress):
         bar.total = p.total_steps
@@ -51,8 +61,8 @@ def train(argv=None):
             bar.write(f"epoch {p.epoch:6.2f}  loss {p.loss:.4f}  acc {p.accuracy:.4f}  "
                       f"val_loss {p.val_loss:.4f}  val_acc {p.val_accuracy:.4f}  ({p.elapsed:.0f} s)")
 
-    run = Run(args.model, recipe, data, seed=args.seed, train_size=args.train_size).complete(show)
+    run = Run(args.model, recipe, data, seed=args.seed, train_size=args.train_size).complete(
+        show if main else lambda p: None)
     bar.close()
-    weights = run.write(args.out, label=args.recipe)
-    print(f"test accuracy {run.evaluation.accuracy:.4f}, loss {run.evaluation.loss:.4f}, "
-          f"{run.wall_time:.1f} s; weights in {weights}")
+    where = f"weights in {run.write(args.out, label=args.recipe)}" if main else "the first process writes"
+    print(f"test accuracy {run.evaluation.accuracy:.4f}, loss {run.evaluation.loss:.4f}, {run.wall_time:.1f} s; {where}")

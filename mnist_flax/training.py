@@ -123,7 +123,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
             return carry, metrics[None]
         return jax.lax.scan(lambda c, i: step(c, i, images, labels), carry, batch_indices)
 
-    return jax.jit(steps, donate_argnums=0)
+    return jax.jit(steps, donate_argnums=0, out_shardings=NamedSharding(mesh, P()))  # replicated: readable anywhere
 
 
 def _conv_on_cpu(model: nnx.Module) -> bool:
@@ -139,6 +139,23 @@ def default_steps_per_call(model: nnx.Module) -> int:
 def default_micro_batches(model: nnx.Module, batch_size: int) -> int:
     """Conv nets on CPU compute large batches' gradients in slices of 32 (see ``_compiled_steps``)."""
     return batch_size // 32 if _conv_on_cpu(model) and batch_size > 32 and batch_size % 32 == 0 else 1
+
+
+def _feeder(sharding):
+    """Batch indices as the compiled steps take them: the numpy array itself in one process; across
+    processes a global array of which each process transfers only its own devices' slice."""
+    if jax.process_count() == 1:
+        return lambda chunk: chunk
+    return lambda chunk: jax.make_array_from_callback(chunk.shape, sharding, lambda index: chunk[index])
+
+
+def _local_copy(x: jax.Array) -> jax.Array:
+    """This process's copy of a replicated global array, which it can evaluate on by itself."""
+    return x.addressable_data(0)
+
+
+def _on_host(x: jax.Array) -> np.ndarray:
+    return np.asarray(_local_copy(x))
 
 
 def batch_order(n: int, batch_size: int, steps: int, seed: int) -> np.ndarray:
@@ -190,10 +207,13 @@ def train(
     run_steps = {k: _compiled_steps(graphdef, *_compilation_key(recipe, total), mesh, k, micro_batches)
                  for k in {1, steps_per_call}}
     replicated = NamedSharding(mesh, P())
-    params = jax.device_put(params, replicated)
-    carry = (params, jax.device_put(tx.init(params), replicated), jax.device_put(jax.random.key(seed), replicated))
+    # Every process holds the whole (small) data set and the same order, and feeds its own slice of each batch.
+    # (From host values: across processes device_put takes numpy arrays, the same in every process.)
+    carry = (*jax.device_put(jax.tree.map(np.asarray, (params, tx.init(params))), replicated),
+             jax.jit(lambda: jax.random.key(seed), out_shardings=replicated)())
     images, labels = jax.device_put((train_split.images, train_split.labels), replicated)
     order = batch_order(len(train_split), recipe.batch_size, total, seed)
+    feed = _feeder(NamedSharding(mesh, P(None, "data")))
 
     start = time.perf_counter()
     done = 0
@@ -205,12 +225,12 @@ def train(
         i = done
         while i < done + n:
             k = steps_per_call if done + n - i >= steps_per_call else 1
-            carry, m = run_steps[k](carry, images, labels, order[i: i + k])
+            carry, m = run_steps[k](carry, images, labels, feed(order[i: i + k]))
             metrics.append(m)
             i += k
-        losses, accs = np.concatenate([np.asarray(m) for m in metrics]).T  # waits for the steps
+        losses, accs = np.concatenate([_on_host(m) for m in metrics]).T  # waits for the steps
         done += n
-        nnx.update(model, carry[0])
+        nnx.update(model, carry[0] if jax.process_count() == 1 else jax.tree.map(_local_copy, carry[0]))
         if not np.isfinite(losses).all():
             raise FloatingPointError(f"the loss became {losses[~np.isfinite(losses)][0]} by step {done}: "
                                      "training diverged (is the learning rate too high?)")

@@ -1,4 +1,6 @@
 import json
+import os
+import re
 import subprocess
 import sys
 
@@ -33,3 +35,36 @@ def test_train_end_to_end_on_a_subset(tmp_path, mnist_dir):
 def test_bad_data_dir_is_a_clear_error(tmp_path):
     result = run_cli("--model", "mlp", "--data-dir", str(tmp_path), "--out", str(tmp_path))
     assert result.returncode != 0 and "is missing" in result.stderr
+
+
+def test_two_processes_train_like_one(tmp_path, mnist_dir):
+    """Two processes joined by jax.distributed on localhost (CPU collectives), each feeding half of every
+    batch, end with the parameters of one process given the same global batches; only the first writes."""
+    import socket
+
+    import numpy as np
+    import safetensors.numpy
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    common = ["--model", "cnn", "--recipe", "tutorial", "--epochs", "1", "--train-size", "640", "--batch-size", "64",
+              "--optimizer", "adam", "--lr", "0.001", "--data-dir", str(mnist_dir)]
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    processes = [subprocess.Popen([sys.executable, str(ROOT / "scripts" / "train.py"), *common,
+                                   "--out", str(tmp_path / f"process{i}"), "--coordinator-address", f"127.0.0.1:{port}",
+                                   "--num-processes", "2", "--process-id", str(i)], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True) for i in (0, 1)]
+    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    assert all(p.returncode == 0 for p in processes), outputs
+    assert "2 process(es), this one number 1" in outputs[1] and "the first process writes" in outputs[1]
+    assert not (tmp_path / "process1").exists()
+    single = run_cli(*common, "--out", str(tmp_path / "single"), env=env)
+    assert single.returncode == 0, single.stderr
+    two = safetensors.numpy.load_file(str(tmp_path / "process0" / "cnn.safetensors"))
+    one = safetensors.numpy.load_file(str(tmp_path / "single" / "cnn.safetensors"))
+    assert two.keys() == one.keys()
+    for key in one:  # 10 Adam steps; the two processes sum gradients in another order, rounding only
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-4, atol=1e-5)
+    accuracies = [float(re.search(r"test accuracy ([\d.]+)", out).group(1)) for out in (outputs[0], single.stdout)]
+    assert accuracies[0] == accuracies[1] and accuracies[0] > 0.5  # it learned, the same in both
