@@ -22,10 +22,15 @@ import train_tab  # noqa: E402
 from shared import SELECT_BRUSH, AppState  # noqa: E402
 
 
+CACHE_LIFETIME = (3600, 3600)  # every hour, delete uploaded and generated files older than an hour
+MAX_UPLOAD = "10mb"  # a drawing is a few KB, a phone photo a few MB
+MAX_QUEUE = 64  # visitors waiting beyond this are told the queue is full
+
+
 def build(state: AppState | None = None) -> gr.Blocks:
     """The whole page; loads the bundled models once (``AppState.load``) unless given a state."""
     state = state or AppState.load()
-    with gr.Blocks(title="MNIST in Flax") as demo:
+    with gr.Blocks(title="MNIST in Flax", delete_cache=CACHE_LIFETIME) as demo:
         mine = gr.State({})  # this visitor's trained models: name -> weights path
         gr.Markdown("# MNIST in Flax\nThe five classic Keras MNIST tutorial models, rebuilt in Flax NNX. "
                     "Draw a digit; every drawing is cropped, scaled to 20x20 and centred by its centre of mass, "
@@ -40,4 +45,4 @@ def build(state: AppState | None = None) -> gr.Blocks:
 
 
 if __name__ == "__main__":
-    build().queue(default_concurrency_limit=4).launch(js=SELECT_BRUSH)
+    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(js=SELECT_BRUSH, max_file_size=MAX_UPLOAD)

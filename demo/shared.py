@@ -9,10 +9,12 @@ import threading
 
 import gradio as gr
 import numpy as np
+from gradio.data_classes import FileData
 
 import mnist_flax
 from mnist_flax.jobs import Limits
 from mnist_flax.prediction import BUNDLE_HINT, Predictor, enable_compilation_cache, load_bundled_models, load_model
+from mnist_flax.sketch import read_image
 
 DRAW_HINT = "Draw a digit"
 # Gradio's Sketchpad opens (and clears) with no tool selected; select the brush so visitors can draw at once.
@@ -51,13 +53,20 @@ class AppState:
         if name in self.models:
             return self.models[name]
         if mine and name in mine:
-            return _visitor_model(mine[name])
+            try:
+                return _visitor_model(mine[name])
+            except mnist_flax.CheckpointError:
+                raise gr.Error(f"Your model {name!r} is no longer on the server (trained models are kept a day): "
+                               "train it again.") from None
         raise gr.Error(f"Unknown model {name!r}: choose one of {', '.join(self.names + list(mine or ()))}.")
 
     def mnist(self) -> mnist_flax.Mnist:
         """MNIST, loaded on first use (Explore and Train need it; drawing does not)."""
         with self._lock:
             if "data" not in self._cache:
+                if not os.environ.get(mnist_flax.data.ENV_VAR):
+                    gr.Info("Loading MNIST. On a new server it is downloaded first (11 MB, the four official "
+                            "files), which takes a few seconds; then it is cached.")
                 try:
                     self._cache["data"] = mnist_flax.load_mnist()
                 except mnist_flax.MnistError as e:
@@ -97,9 +106,23 @@ def labels(probabilities) -> dict[str, float]:
     return {str(i): float(p) for i, p in enumerate(probabilities)}
 
 
+class BoundedSketchpad(gr.Sketchpad):
+    """Gradio's Sketchpad, whose images are read with bounded memory (``mnist_flax.sketch.read_image``):
+    a huge upload is refused from its header, and a file that is not an image gets a clear message,
+    before Gradio would decode either whole."""
+
+    def convert_and_format_image(self, file, flatten_on_white=False):  # Gradio's hook for each image it receives
+        if file is None:
+            return None
+        try:
+            return np.asarray(read_image(file.path if isinstance(file, FileData) else bytes(file)))
+        except mnist_flax.SketchError as e:
+            raise gr.Error(f"{str(e)[0].upper()}{str(e)[1:]}.")
+
+
 def sketchpad() -> gr.Sketchpad:
-    return gr.Sketchpad(label="Draw a digit", type="numpy", canvas_size=(336, 336), layers=False, transforms=(),
-                        brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), height=420)
+    return BoundedSketchpad(label="Draw a digit", type="numpy", canvas_size=(336, 336), layers=False, transforms=(),
+                            brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), height=420)
 
 
 def event_handler(fn, state: AppState, components: dict | None = None):

@@ -14,6 +14,8 @@ from mnist_flax.jobs import TrainingJob, TrainSettings, hidden_units_sweep
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES
 from shared import AppState, event_handler
 
+VISITOR_WEIGHTS = Path(tempfile.gettempdir()) / "mnist_flax_visitors"
+KEEP_SECONDS = 24 * 3600  # a visitor's weights are deleted after a day, so a Space's disk stays bounded
 DEFAULT_STEPS = 1500
 CUSTOM = "custom"
 DEFAULT_RECIPE = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32)  # what the controls start with
@@ -96,12 +98,23 @@ def train_model(state: AppState, model_name, recipe_name, optimizer, learning_ra
         return
     mine = dict(mine or {})
     name = f"my {model_name} {len(mine) + 1}"
-    path = job.run.save_weights(Path(tempfile.mkdtemp(prefix="mnist_flax_")) / f"{name.replace(' ', '_')}.safetensors")
+    path = job.run.save_weights(weights_path(name))
     mine[name] = str(path)
     yield {"result": f"### {name}: test accuracy {job.run.evaluation.accuracy:.2%}\nIt is now in the model selector "
                      f"of the Draw tab and in the Compare tab (for you only).",
            "confusion": plots.confusion_matrix(job.run.evaluation.confusion, name), "weights": str(path),
            "draw_model": gr.Dropdown(choices=state.names + list(mine)), "mine": mine}
+
+
+def weights_path(name: str) -> Path:
+    """A new file for a visitor's weights; older ones than ``KEEP_SECONDS`` are deleted on the way."""
+    VISITOR_WEIGHTS.mkdir(exist_ok=True)
+    cutoff = time.time() - KEEP_SECONDS
+    for old in VISITOR_WEIGHTS.glob("*/*.safetensors"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+            old.parent.rmdir()
+    return Path(tempfile.mkdtemp(dir=VISITOR_WEIGHTS)) / f"{name.replace(' ', '_')}.safetensors"
 
 
 def stop_training(state: AppState, request: gr.Request):

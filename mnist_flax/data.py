@@ -115,10 +115,18 @@ def _tfds_files() -> dict[str, Path]:
             f"{sorted(SHA256)} and pass their folder as data_dir / --data-dir or set ${ENV_VAR}."
         )
     manager = tfds.download.DownloadManager(download_dir=download_dir, url_infos=url_infos, dataset_name="mnist")
-    return {name: Path(p) for name, p in manager.download({name: URL + name for name in SHA256}).items()}
+    try:
+        return {name: Path(p) for name, p in manager.download({name: URL + name for name in SHA256}).items()}
+    except Exception as e:  # tfds raises its own, requests' and OS errors
+        raise MnistError(f"downloading MNIST from {URL} failed ({type(e).__name__}: {e}). Try again, check the "
+                         f"network or proxy settings, or pass a folder of the four official files as data_dir / "
+                         f"--data-dir or ${ENV_VAR}.") from e
 
 
 def _online(url: str, timeout: float = 3.0) -> bool:
+    """Whether the host answers; behind a proxy ($HTTPS_PROXY, $ALL_PROXY) the download itself must tell."""
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return True
     host = url.split("/")[2]
     try:
         socket.create_connection((host, 443), timeout=timeout).close()

@@ -1,5 +1,8 @@
 """Pretrained models ready to predict: ``load_model("cnn").predict(images)``."""
 import functools
+import os
+import tempfile
+import warnings
 from pathlib import Path
 
 import jax
@@ -55,12 +58,17 @@ def bundled_weights_path(name: str) -> Path:
     return WEIGHTS_DIR / f"{name}.safetensors"
 
 
-def enable_compilation_cache(directory: str | Path | None = None) -> Path:
+def enable_compilation_cache(directory: str | Path | None = None) -> Path | None:
     """Keeps compiled programs on disk (``$MNIST_FLAX_CACHE_DIR``, default ~/.cache/mnist_flax/jax),
-    so a restarted app skips XLA compilation: a warm start takes a fraction of a cold one."""
-    import os
-
+    so a restarted app skips XLA compilation: a warm start takes a fraction of a cold one. Where the
+    folder cannot be written (a read-only home on a server), it warns and compiles as usual: None."""
     directory = Path(directory or os.environ.get("MNIST_FLAX_CACHE_DIR", "~/.cache/mnist_flax/jax")).expanduser()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=directory).close()
+    except OSError as e:
+        warnings.warn(f"no compilation cache: {directory} is not writable ({e}); set MNIST_FLAX_CACHE_DIR")
+        return None
     jax.config.update("jax_compilation_cache_dir", str(directory))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

@@ -7,13 +7,17 @@ size (HiDPI canvases are larger), the digit anywhere, any stroke width, dark ink
 on white or strokes on a transparent layer. ``preprocess_sketch`` redoes MNIST's
 steps on whatever it is given, so the models see what they were trained on.
 """
+import io
+import os
+
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, UnidentifiedImageError
 
 BOX = 20  # the digit's bounding box is scaled to fit BOX x BOX
 SIZE = 28
 MIN_INK_PIXELS = 0.0005  # below this fraction of the canvas, it is blank
-MAX_PIXELS = 50_000_000
+MAX_PIXELS = 4096 * 4096  # larger images are refused from their header, before they are decoded
+WORK_SIDE = 1024  # images are reduced to at most this long side before any float copy is made
 
 
 class SketchError(ValueError):
@@ -24,17 +28,58 @@ class BlankSketchError(SketchError):
     """The canvas holds no digit (nothing drawn, or a uniform image)."""
 
 
+def read_image(source) -> Image.Image:
+    """An image file (a path, a file object or bytes) read with bounded memory: refused above
+    ``MAX_PIXELS`` from its header alone (decompression bombs too), and reduced to ``WORK_SIDE``
+    while or right after it is decoded. Anything that is not an image raises ``SketchError``."""
+    try:
+        image = Image.open(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source)
+    except FileNotFoundError:
+        raise SketchError(f"no such image file: {source}") from None
+    except Image.DecompressionBombError:
+        raise SketchError(f"the image is far too large: at most {MAX_PIXELS:,} pixels (4096x4096)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise SketchError("that file is not an image: send a PNG, JPEG, WebP, GIF or BMP") from None
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise SketchError(f"a {width}x{height} image is too large: at most {MAX_PIXELS:,} pixels (4096x4096)")
+    factor = -(-max(width, height) // WORK_SIDE)
+    if factor > 1:
+        image.draft(image.mode, (width // factor, height // factor))  # JPEG decodes at the reduced size
+    try:
+        return _reduced(image)
+    except (OSError, ValueError) as e:  # truncated or corrupt data, found while decoding
+        raise SketchError(f"the image could not be decoded ({e})") from None
+
+
+def _reduced(image: Image.Image) -> Image.Image:
+    """``image`` with its long side at most ``WORK_SIDE`` (box-averaged), in a mode numpy reads directly."""
+    if image.mode not in ("L", "RGB", "RGBA", "F"):
+        image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+    factor = -(-max(image.size) // WORK_SIDE)
+    return image.reduce(factor) if factor > 1 else image
+
+
 def _as_array(image) -> np.ndarray:
+    if isinstance(image, (str, os.PathLike)):
+        image = read_image(image)
+    if isinstance(image, np.ndarray) and image.dtype == np.uint8 and max(image.shape[:2], default=0) > WORK_SIDE:
+        try:
+            image = Image.fromarray(image)  # reduced below, before the float copy
+        except TypeError:
+            pass  # a shape PIL cannot take: refused below
     if isinstance(image, Image.Image):
-        image = np.asarray(image.convert("RGBA") if image.mode in ("P", "LA", "PA") else image)
+        image = np.asarray(_reduced(image))
     if not isinstance(image, np.ndarray):
-        raise SketchError(f"expected an image (numpy array, PIL image or Sketchpad value), got {type(image).__name__}")
+        raise SketchError(f"expected an image (numpy array, PIL image, file path or Sketchpad value), got "
+                          f"{type(image).__name__}")
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[:, :, 0]
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
         raise SketchError(f"expected an H x W grayscale, RGB or RGBA image, got shape {image.shape}")
     if image.shape[0] * image.shape[1] > MAX_PIXELS:
-        raise SketchError(f"image of {image.shape[1]}x{image.shape[0]} pixels is too large")
+        raise SketchError(f"a {image.shape[1]}x{image.shape[0]} image is too large: at most {MAX_PIXELS:,} pixels "
+                          "(4096x4096)")
     if image.dtype == np.uint8:
         return image.astype(np.float32) / 255.0
     if np.issubdtype(image.dtype, np.bool_) or np.issubdtype(image.dtype, np.number):
@@ -74,7 +119,7 @@ def _sketchpad_ink(value: dict) -> np.ndarray:
 
 
 def _rgba(layer):
-    x = np.asarray(layer)
+    x = np.asarray(read_image(layer) if isinstance(layer, (str, os.PathLike)) else layer)
     if x.ndim == 3 and x.shape[2] == 4:  # a stroke layer: transparent where nothing is drawn
         alpha = x[:, :, 3]
         return np.dstack([np.zeros_like(x[:, :, :3]), alpha[..., None]]) if alpha.min() < 250 else x

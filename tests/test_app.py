@@ -51,6 +51,21 @@ def test_bad_canvases_get_a_message_and_the_app_stays_up(client, mnist, sketch_f
     assert top(ok) == str(mnist.test.labels[1])
 
 
+def test_files_that_are_not_images_or_too_large_get_a_clear_message(client, mnist, sketch_file, tmp_path):
+    from gradio_client import handle_file
+    from PIL import Image
+
+    from mnist_flax import sketchpad_value
+
+    (tmp_path / "notes.png").write_text("this is a text file named .png")
+    Image.new("L", (7000, 7000), 255).save(tmp_path / "page.png")  # 7000x7000: a few KB of PNG
+    for path, message in ((tmp_path / "notes.png", "not an image"), (tmp_path / "page.png", "7000x7000 image is too large")):
+        with pytest.raises(AppError, match=message):
+            client.predict(sketchpad_value(handle_file(str(path))), "cnn", api_name="/predict")
+    ok = client.predict(sketch_file(drawing(mnist, 4), "after_bad_files"), "cnn", api_name="/predict")
+    assert top(ok) == str(mnist.test.labels[4])  # the app stays up
+
+
 @pytest.mark.parametrize("name", ["gray", "rgba", "huge"])
 def test_other_image_formats_and_sizes_are_read(client, mnist, sketch_file, name):
     from PIL import Image

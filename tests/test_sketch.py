@@ -81,7 +81,8 @@ def test_a_dot_is_blank_and_a_filled_canvas_too():
 
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((1, 1)), "too small"),
-    ("a string", "expected an image"),
+    ("a string", "no such image file: a string"),  # strings are paths
+    (3.5, "expected an image"),
     (np.zeros((5, 5, 7)), "expected an H x W"),
     (np.zeros((10,)), "expected an H x W"),
 ])
