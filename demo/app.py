@@ -19,7 +19,7 @@ import compare_tab  # noqa: E402
 import draw_tab  # noqa: E402
 import explore_tab  # noqa: E402
 import train_tab  # noqa: E402
-from shared import SELECT_BRUSH, AppState  # noqa: E402
+from shared import CSS, AppState  # noqa: E402
 
 
 CACHE_LIFETIME = (3600, 3600)  # every hour, delete uploaded and generated files older than an hour
@@ -36,13 +36,11 @@ def build(state: AppState | None = None) -> gr.Blocks:
                     "Draw a digit; every drawing is cropped, scaled to 20x20 and centred by its centre of mass, "
                     "as the MNIST digits were.")
         draw = draw_tab.build(state, mine)
-        compare = compare_tab.build(state, mine)
+        compare_tab.build(state, mine)
         explore_tab.build(state)
         train_tab.build(state, mine, draw.model, demo)
-        for event in (draw.tab.select, compare.tab.select, draw.sketchpad.clear, compare.sketchpad.clear):
-            event(None, js=SELECT_BRUSH)
     return demo
 
 
 if __name__ == "__main__":
-    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(js=SELECT_BRUSH, max_file_size=MAX_UPLOAD)
+    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(max_file_size=MAX_UPLOAD, css=CSS)

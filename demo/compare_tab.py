@@ -6,13 +6,22 @@ import gradio as gr
 
 from mnist_flax import MODELS
 from mnist_flax.models import count_params, forward_flops
-from shared import DRAW_HINT, AppState, digit, event_handler, labels, sketchpad
+from shared import DRAW_HINT, AppState, digit, drawing_canvas, drawing_digit, event_handler, labels, sketchpad
 
 
 def compare(state: AppState, sketch, mine=None):
-    """Every model (the visitor's too) on the same drawing: top guess, probabilities, parameters,
-    test accuracy, time."""
-    image = digit(sketch)
+    """The `compare` endpoint: every model (the visitor's too) on a Sketchpad value or image."""
+    return results(state, digit(sketch), mine)
+
+
+def show(state: AppState, drawing, mine=None) -> dict:
+    """What the tab shows for the canvas's drawing, from one event: the cards and the raw results."""
+    found = results(state, drawing_digit(drawing), mine)
+    return {**cards(state, found), "raw": found}
+
+
+def results(state: AppState, image, mine=None) -> dict:
+    """Every model (the visitor's too) on one digit: top guess, probabilities, parameters, test accuracy, time."""
     if image is None:
         return {"message": DRAW_HINT}
     results = {}
@@ -64,7 +73,7 @@ def build(state: AppState, mine: gr.State) -> SimpleNamespace:
     with gr.Tab("Compare") as tab:
         with gr.Row():
             with gr.Column(scale=1):
-                draw = sketchpad()
+                canvas = drawing_canvas()
             with gr.Column(scale=2):
                 shown = {"summary": gr.Markdown(f"### {DRAW_HINT}")}
                 with gr.Row():
@@ -73,12 +82,15 @@ def build(state: AppState, mine: gr.State) -> SimpleNamespace:
                             shown[f"bars {name}"] = gr.Label(num_top_classes=3, label=name)
                             shown[f"caption {name}"] = gr.Markdown()
         with gr.Accordion("Raw results (the compare endpoint's JSON)", open=False):
-            raw = gr.JSON()
+            shown["raw"] = gr.JSON()
         gr.Dataframe(architecture_table(state), headers=["model", "layers", "parameters", "FLOPs / image",
                                                          "tutorial accuracy", "bundled accuracy"],
                      interactive=False, wrap=True, column_widths=["12%", "40%", "12%", "12%", "12%", "12%"])
-    draw.change(event_handler(compare, state), [draw, mine], raw, api_name="compare", trigger_mode="always_last",
-                show_progress="hidden", concurrency_id="predict").then(
-        event_handler(cards, state, shown), raw, list(shown.values()), api_name=False,
-        show_progress="hidden")
-    return SimpleNamespace(tab=tab, sketchpad=draw)
+        # For API users only: a Sketchpad value or any image in, every model's answer out.
+        api_sketch, api_call = sketchpad(visible=False), gr.Button(visible=False)
+    canvas.change(event_handler(show, state, shown), [canvas, mine], list(shown.values()), api_name="compare_drawing",
+                  api_visibility="undocumented", trigger_mode="always_last", show_progress="hidden",
+                  concurrency_id="predict")
+    api_call.click(event_handler(compare, state), [api_sketch, mine], shown["raw"], api_name="compare",
+                   concurrency_id="predict")
+    return SimpleNamespace(tab=tab)

@@ -1,15 +1,20 @@
 """What the tabs share: the loaded models and data (``AppState``), reading a drawing, and the
 adapter that lets plain handlers return dicts keyed by name."""
+import base64
 import dataclasses
 import functools
 import inspect
+import io
+import json
 import os
 import sys
 import threading
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
 from gradio.data_classes import FileData
+from PIL import Image
 
 import mnist_flax
 from mnist_flax.jobs import Limits
@@ -17,10 +22,17 @@ from mnist_flax.prediction import BUNDLE_HINT, Predictor, enable_compilation_cac
 from mnist_flax.sketch import read_image
 
 DRAW_HINT = "Draw a digit"
-# Gradio's Sketchpad opens (and clears) with no tool selected; select the brush so visitors can draw at once.
-SELECT_BRUSH = """() => setTimeout(() => document.querySelectorAll('button[aria-label="Brush"]').forEach(
-    b => { if (!b.classList.contains('highlight')) b.click(); }), 300)"""
 ZOOM = 8  # the 28x28 views are shown at 224x224
+CSS = """figure.view { display: inline-block; margin: 0 12px 0 0; }
+figure.view img, figure.view .empty { width: 224px; height: 224px; image-rendering: pixelated; background: black; }
+figure.view figcaption { font-size: 0.85em; }"""
+CANVAS_JS = (Path(__file__).parent / "canvas.js").read_text()
+CANVAS_HTML = """<div class="drawing"><canvas width="336" height="336" aria-label="Drawing canvas"></canvas>
+<button type="button" class="clear">Clear canvas</button></div>"""
+CANVAS_CSS = """.drawing canvas { width: 336px; height: 336px; border: 1px solid #bbb; border-radius: 6px;
+touch-action: none; cursor: crosshair; background: white; display: block; }
+.drawing button.clear { margin-top: 6px; padding: 2px 10px; border: 1px solid #bbb; border-radius: 6px; }"""
+MAX_DRAWING_SIDE = 128  # canvas.js sends at most 64 pixels a side
 
 
 @dataclasses.dataclass
@@ -98,6 +110,43 @@ def digit(sketch) -> np.ndarray | None:
         raise gr.Error(str(e))
 
 
+def drawing_digit(value: str | None) -> np.ndarray | None:
+    """The MNIST-format digit from the drawing canvas's value (canvas.js), or None for an empty canvas."""
+    if not value:
+        return None
+    try:
+        drawing = json.loads(value)
+        width, height = int(drawing["width"]), int(drawing["height"])
+        ink = np.frombuffer(base64.b64decode(drawing["ink"], validate=True), np.uint8)
+        if not (0 < width <= MAX_DRAWING_SIDE and 0 < height <= MAX_DRAWING_SIDE and ink.size == width * height):
+            raise ValueError(f"a {width}x{height} drawing with {ink.size} ink values")
+    except (ValueError, KeyError, TypeError) as e:
+        raise gr.Error(f"The drawing could not be read ({e}).") from None
+    try:
+        return mnist_flax.sketch.digit_from_ink(ink.reshape(height, width) / np.float32(255))
+    except mnist_flax.BlankSketchError:
+        return None
+    except mnist_flax.SketchError as e:
+        raise gr.Error(str(e))
+
+
+def canvas_value(ink: np.ndarray) -> str:
+    """What canvas.js sends for an (H, W) uint8 ink image already cropped and reduced (tests, scripts)."""
+    height, width = ink.shape
+    return json.dumps({"width": width, "height": height, "ink": base64.b64encode(ink.tobytes()).decode()})
+
+
+def drawing_canvas() -> gr.HTML:
+    """Where visitors draw: strokes stay in the browser, and only the cropped, reduced ink is sent."""
+    return gr.HTML("", html_template=CANVAS_HTML, css_template=CANVAS_CSS, js_on_load=CANVAS_JS)
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 def zoom(image: np.ndarray) -> np.ndarray:
     return image.repeat(ZOOM, 0).repeat(ZOOM, 1)
 
@@ -120,9 +169,10 @@ class BoundedSketchpad(gr.Sketchpad):
             raise gr.Error(f"{str(e)[0].upper()}{str(e)[1:]}.")
 
 
-def sketchpad() -> gr.Sketchpad:
+def sketchpad(**options) -> gr.Sketchpad:
+    """The input of the `predict` and `compare` endpoints: a Sketchpad value, or any image as its composite."""
     return BoundedSketchpad(label="Draw a digit", type="numpy", canvas_size=(336, 336), layers=False, transforms=(),
-                            brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), height=420)
+                            brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), **options)
 
 
 def event_handler(fn, state: AppState, components: dict | None = None):

@@ -133,7 +133,15 @@ def preprocess_sketch(sketch) -> np.ndarray:
     """
     if sketch is None:
         raise BlankSketchError("Draw a digit: the canvas is empty.")
-    ink = _sketchpad_ink(sketch) if isinstance(sketch, dict) else ink_map(sketch)
+    return digit_from_ink(_sketchpad_ink(sketch) if isinstance(sketch, dict) else ink_map(sketch))
+
+
+def digit_from_ink(ink: np.ndarray) -> np.ndarray:
+    """Ink intensities (H, W) in [0, 1] -> (28, 28) uint8 digit, the way MNIST was made: cropped,
+    scaled to fit 20x20 with anti-aliasing, centred by its centre of mass."""
+    ink = np.asarray(ink, np.float32)
+    if ink.ndim != 2:
+        raise SketchError(f"expected an H x W ink map, got shape {ink.shape}")
     if ink.shape[0] < 2 or ink.shape[1] < 2:
         raise SketchError(f"a {ink.shape[1]}x{ink.shape[0]} image is too small to hold a digit")
     peak = float(ink.max())

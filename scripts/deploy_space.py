@@ -22,7 +22,7 @@ import yaml
 from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
-SPACE_FILES = ("README.md", "LICENSE", "requirements.txt", "demo/*.py", "mnist_flax/*.py",
+SPACE_FILES = ("README.md", "LICENSE", "requirements.txt", "demo/*.py", "demo/*.js", "mnist_flax/*.py",
                "mnist_flax/weights/*.safetensors")
 COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 LICENSES = {"mit", "apache-2.0", "bsd-3-clause", "gpl-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "other"}

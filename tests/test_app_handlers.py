@@ -1,4 +1,8 @@
 """The app's handlers called directly, as plain functions of their inputs (no server)."""
+import base64
+import io
+import re
+
 import numpy as np
 import pytest
 
@@ -7,8 +11,10 @@ import draw_tab
 import explore_tab
 import train_tab
 from mnist_flax import MODELS
+from PIL import Image
+
 from mnist_flax.sketch import simulate_drawing
-from shared import DRAW_HINT, AppState
+from shared import DRAW_HINT, AppState, canvas_value
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +26,22 @@ def state(mnist_dir):
 
 @pytest.fixture(scope="module")
 def drawings(mnist):
+    """Test digits as the Sketchpad sends them (API users), and as the page's canvas sends them."""
     rng = np.random.default_rng(0)
-    return [(simulate_drawing(mnist.test.images[i], rng), int(mnist.test.labels[i])) for i in range(5)]
+    out = []
+    for i in range(5):
+        sketch = simulate_drawing(mnist.test.images[i], rng)
+        ink = 255 - np.asarray(Image.fromarray(sketch["composite"]).convert("L"))
+        rows, cols = np.flatnonzero(ink.max(1) > 5), np.flatnonzero(ink.max(0) > 5)
+        crop = Image.fromarray(ink[rows[0] - 10: rows[-1] + 11, cols[0] - 10: cols[-1] + 11])
+        crop.thumbnail((64, 64), Image.Resampling.BOX)  # what canvas.js does in the browser
+        out.append((sketch, canvas_value(np.asarray(crop)), int(mnist.test.labels[i])))
+    return out
 
 
 def test_predict_reads_drawings_and_asks_for_one_when_blank(state, drawings):
     right = 0
-    for sketch, label in drawings:
+    for sketch, _, label in drawings:
         probabilities = draw_tab.predict(state, sketch, "cnn")
         assert set(probabilities) == {str(d) for d in range(10)}
         right += max(probabilities, key=probabilities.get) == str(label)
@@ -36,23 +51,39 @@ def test_predict_reads_drawings_and_asks_for_one_when_blank(state, drawings):
                                                                                             np.uint8)}, "cnn") == DRAW_HINT
 
 
-def test_explain_shows_the_input_and_the_saliency(state, drawings):
-    seen, saliency = draw_tab.explain(state, drawings[0][0], "deep_cnn")
-    assert seen.shape == (224, 224) and seen.max() == 255
-    assert saliency.shape == (224, 224, 3) and saliency[..., 0].max() > 200  # red where pixels mattered
-    assert draw_tab.explain(state, None, "cnn") == (None, None)
+def test_one_event_shows_the_answer_the_input_and_the_saliency(state, drawings):
+    right = 0
+    for _, drawing, label in drawings:
+        shown = draw_tab.show(state, drawing, "deep_cnn")
+        right += max(shown["label"], key=shown["label"].get) == str(label)
+    assert right >= 4
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', shown["views"])
+    seen, saliency = (np.asarray(Image.open(io.BytesIO(base64.b64decode(i)))) for i in images)
+    assert seen.shape == (28, 28) and seen.max() == 255
+    assert saliency.shape == (28, 28, 3) and saliency[..., 0].max() > 200  # red: the pixels that mattered
+    blank = draw_tab.show(state, "", "cnn")
+    assert blank["label"] == DRAW_HINT and "<img" not in blank["views"]
+
+
+@pytest.mark.parametrize("value", ['{"width": 4}', '{"width": 4, "height": 4, "ink": "!!"}', "not json",
+                                   '{"width": 9000, "height": 9000, "ink": ""}'])
+def test_a_malformed_canvas_value_gets_a_message(state, value):
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="could not be read"):
+        draw_tab.show(state, value, "cnn")
 
 
 def test_compare_and_its_cards(state, drawings):
-    sketch, label = drawings[0]
+    sketch, drawing, label = drawings[0]
     results = compare_tab.compare(state, sketch)
     assert list(results) == state.names
-    cards = compare_tab.cards(state, results)
-    assert cards["summary"].startswith(f"### All {len(MODELS)} models say **{label}**") or "disagree" in cards["summary"]
+    shown = compare_tab.show(state, drawing)
+    assert shown["summary"].startswith(f"### All {len(MODELS)} models say **{label}**") or "disagree" in shown["summary"]
     for name in state.names:
-        assert cards[f"bars {name}"] == results[name]["probabilities"]
-        assert "parameters · test accuracy" in cards[f"caption {name}"]
-    blank = compare_tab.cards(state, compare_tab.compare(state, None))
+        assert shown[f"bars {name}"] == shown["raw"][name]["probabilities"]
+        assert "parameters · test accuracy" in shown[f"caption {name}"]
+    blank = compare_tab.show(state, "")
     assert blank["summary"] == f"### {DRAW_HINT}" and all(blank[f"bars {n}"] is None for n in state.names)
 
 

@@ -60,10 +60,23 @@ def clear(page):
     page.get_by_role("button", name="Clear canvas").locator("visible=true").first.click()
 
 
+def settled(page, locator, timeout=20_000) -> str:
+    """A locator's text once it stops changing: the canvas also sends while a stroke is being drawn."""
+    text, left = None, timeout / 1000
+    while left > 0:
+        page.wait_for_timeout(700)
+        left -= 0.7
+        if locator.inner_text().strip() == text:
+            return text
+        text = locator.inner_text().strip()
+    return text
+
+
 def predicted(page, timeout=20_000):
+    """The top class once the answer has settled."""
     label = page.locator(".output-class:visible").first
     page.wait_for_function("el => /^[0-9]$/.test(el.innerText.trim())", arg=label.element_handle(), timeout=timeout)
-    return label.inner_text().strip()
+    return settled(page, label, timeout)
 
 
 @pytest.mark.parametrize("digit", ["7", "1"])
@@ -73,6 +86,7 @@ def test_draw_a_digit_and_read_the_prediction(page, digit):
     page.wait_for_timeout(500)
     draw(page, DIGITS[digit])
     assert predicted(page) == digit
+    assert page.locator("figure.view img:visible").count() == 2  # what the model sees, and the saliency
     page.wait_for_timeout(1000)
     screenshot(page, f"draw_{digit}")
 
@@ -83,8 +97,9 @@ def test_compare_tab(page):
     draw(page, DIGITS["7"])
     summary = page.get_by_text(re.compile(r"All \d models say")).or_(page.get_by_text("The models disagree")).first
     summary.wait_for(timeout=20_000)
+    answer = settled(page, page.locator("h3:visible").filter(has_text=re.compile("models (say|disagree)")).first)
     # every model answers, and the answer most of them give is the 7 that was drawn
-    assert re.match(r"(All 5 models say 7|The models disagree: 7 \()", summary.inner_text().strip()), summary.inner_text()
+    assert re.match(r"(All 5 models say 7|The models disagree: 7 \()", answer), answer
     assert page.locator(".output-class:visible").count() == 5
     screenshot(page, "compare")
 

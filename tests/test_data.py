@@ -107,3 +107,28 @@ def test_real_mnist(mnist):
     assert list(mnist.train.labels[:5]) == [5, 0, 4, 1, 9]  # the official order
     assert np.bincount(mnist.test.labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     assert len(mnist.validation) == 10_000 and len(mnist.train_without_validation) == 50_000
+
+
+def test_behind_a_proxy_the_download_itself_decides(monkeypatch):
+    """A direct connection test would fail behind a proxy; the download goes through it instead."""
+    monkeypatch.setattr(data, "URL", "https://mnist.invalid/")
+    for variable in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    assert not data._online(data.URL)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert data._online(data.URL)
+
+
+def test_a_failed_download_says_what_to_do(tmp_path, monkeypatch):
+    import tensorflow_datasets as tfds
+
+    def refuse(self, urls):
+        raise ConnectionError("connection reset by peer")
+
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(data, "_online", lambda url: True)
+    monkeypatch.setattr(tfds.download.DownloadManager, "download", refuse)
+    with pytest.raises(MnistError, match="downloading MNIST .* failed \\(ConnectionError: connection reset by peer\\)"
+                                         ".*--data-dir"):
+        load_mnist()

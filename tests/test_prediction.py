@@ -77,3 +77,12 @@ def test_evaluation_and_prediction_share_one_forward_pass(predictors, mnist):
     split = mnist.test[:300]
     np.testing.assert_allclose(evaluate(p.model, split).probabilities, p.predict(split.images), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_an_unwritable_compilation_cache_falls_back_with_a_warning(tmp_path):
+    from mnist_flax import enable_compilation_cache
+
+    blocked = tmp_path / "a_file"
+    blocked.write_text("not a folder")
+    with pytest.warns(UserWarning, match="no compilation cache.*not writable"):
+        assert enable_compilation_cache(blocked / "cache") is None
