@@ -40,30 +40,38 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(mnist_dir):
-    """The demo app, started as a user would (python demo/app.py) on a free localhost port."""
+def start_app(app: Path, env: dict, log: Path):
+    """``python demo/app.py`` as a user starts it from the folder above ``app``, with ``env`` and its output in
+    ``log``; returns the process and its URL once it answers."""
     import subprocess
     import time
     import urllib.request
 
     port = _free_port()
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",
-           "MNIST_DATA_DIR": str(mnist_dir), "GRADIO_ANALYTICS_ENABLED": "False"}
-    log = open(ROOT / ".pytest_cache" / "app.log", "w") if (ROOT / ".pytest_cache").is_dir() else subprocess.DEVNULL
-    process = subprocess.Popen([sys.executable, str(ROOT / "demo" / "app.py")], env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
+    env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    root = app.parent.parent
+    with open(log, "w") as out:
+        process = subprocess.Popen([sys.executable, str(app.relative_to(root))], cwd=root, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
     while True:
         try:
             urllib.request.urlopen(url, timeout=2)
-            break
+            return process, url
         except OSError:
             if process.poll() is not None or time.time() > deadline:
                 process.kill()
-                pytest.fail(f"the app did not start (exit code {process.poll()})")
+                pytest.fail(f"the app did not start (exit code {process.poll()}): {log.read_text()[-3000:]}")
             time.sleep(0.5)
+
+
+@pytest.fixture(scope="session")
+def app_url(mnist_dir, tmp_path_factory):
+    """The demo app, started as a user would (python demo/app.py) on a free localhost port."""
+    process, url = start_app(ROOT / "demo" / "app.py", {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1",
+                                                       "MNIST_DATA_DIR": str(mnist_dir)},
+                             tmp_path_factory.mktemp("app") / "app.log")
     yield url
     process.terminate()
     process.wait(timeout=30)

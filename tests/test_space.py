@@ -3,13 +3,11 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, _free_port
+from conftest import ROOT, start_app
 
 
 @pytest.fixture(scope="module")
@@ -64,24 +62,11 @@ def test_the_app_starts_from_the_upload_set_alone(deploy, tmp_path, mnist, sketc
     space = tmp_path / "space"
     deploy.stage(space)
     assert {p.name for p in space.iterdir()} == {"README.md", "LICENSE", "requirements.txt", "demo", "mnist_flax"}
-    port = _free_port()
     env = {**{k: v for k, v in os.environ.items() if k not in ("MNIST_DATA_DIR", "PYTHONPATH")},
-           "HOME": str(tmp_path / "home"), "GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False"}
-    app = subprocess.Popen([sys.executable, "demo/app.py"], cwd=space, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+           "HOME": str(tmp_path / "home"), "GRADIO_SERVER_NAME": "0.0.0.0"}
+    app, url = start_app(space / "demo" / "app.py", env, tmp_path / "app.log")
     try:
-        deadline = time.time() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except OSError:
-                if app.poll() is not None or time.time() > deadline:
-                    app.kill()
-                    pytest.fail(f"the app did not start from the upload set: {app.stderr.read()[-3000:]}")
-                time.sleep(0.5)
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        client = Client(url, verbose=False)
         drawing = simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0]
         sketch = sketch_file(drawing, "space_seven")
         assert client.predict(sketch, "cnn", api_name="/predict")["label"] == str(mnist.test.labels[0])
