@@ -131,9 +131,15 @@ def drawing_digit(value: str | None) -> np.ndarray | None:
 
 
 def canvas_value(ink: np.ndarray) -> str:
-    """What canvas.js sends for an (H, W) uint8 ink image already cropped and reduced (tests, scripts)."""
-    height, width = ink.shape
-    return json.dumps({"width": width, "height": height, "ink": base64.b64encode(ink.tobytes()).decode()})
+    """What canvas.js sends for a canvas holding ``ink`` ((H, W) uint8, 255 = ink): the ink cropped with a
+    15% margin and reduced to at most 64 pixels on its long side (for tests and load scripts)."""
+    rows, cols = np.flatnonzero(ink.max(1) > 5), np.flatnonzero(ink.max(0) > 5)
+    pad = int(0.15 * max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
+    crop = Image.fromarray(ink[max(0, rows[0] - pad): rows[-1] + pad + 1, max(0, cols[0] - pad): cols[-1] + pad + 1])
+    crop.thumbnail((64, 64), Image.Resampling.BOX)
+    small = np.asarray(crop)
+    return json.dumps({"width": small.shape[1], "height": small.shape[0],
+                       "ink": base64.b64encode(small.tobytes()).decode()})
 
 
 def drawing_canvas() -> gr.HTML:

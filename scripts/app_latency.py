@@ -17,8 +17,7 @@ holds across machines.
 """
 import argparse
 import asyncio
-import base64
-import json
+import importlib.util
 import os
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from gradio_client import Client, handle_file
 from PIL import Image
 
 from mnist_flax import sketchpad_value
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TRAINING = ["cnn", "custom", "adam", 1e-3, 32, 5000, 50_000, False, False, 0]
 BARE_APP = """
@@ -59,15 +60,12 @@ def a_seven() -> np.ndarray:
     return ink
 
 
-def canvas_value(ink: np.ndarray) -> str:
-    """What demo/canvas.js sends: the ink cropped with a margin and reduced to 64 pixels on its long side."""
-    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-    pad = int(0.15 * max(rows[-1] - rows[0], cols[-1] - cols[0]))
-    crop = Image.fromarray(ink[max(0, rows[0] - pad): rows[-1] + pad + 1, max(0, cols[0] - pad): cols[-1] + pad + 1])
-    crop.thumbnail((64, 64), Image.Resampling.BOX)
-    small = np.asarray(crop)
-    return json.dumps({"width": small.shape[1], "height": small.shape[0],
-                       "ink": base64.b64encode(small.tobytes()).decode()})
+def app_module(name: str):
+    """A module of demo/ (the app's own encoding of a drawing, shared with its tests)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "demo" / f"{name}.py")
+    module = sys.modules[name] = importlib.util.module_from_spec(spec)  # Gradio's components look it up
+    spec.loader.exec_module(module)
+    return module
 
 
 def cpu_per_call(pid: int, call, n: int) -> float:
@@ -162,7 +160,7 @@ def main(argv=None):
     p.add_argument("--seconds", type=float, default=60)
     args = p.parse_args(argv)
     seven = a_seven()
-    drawing = canvas_value(seven)
+    drawing = app_module("shared").canvas_value(seven)
     bare, bare_url = start_bare_app()
     with tempfile.TemporaryDirectory() as tmp:
         layer = Path(tmp) / "layer.png"

@@ -12,10 +12,11 @@ prior `hf auth login`. Before anything goes, the README's front matter is checke
 against the Spaces configuration reference and the pinned requirements.
 """
 import argparse
-import tempfile
 import re
 import shutil
 import sys
+import tempfile
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -69,7 +70,7 @@ def config_problems(root: Path = ROOT) -> list[str]:
     if str(config.get("sdk_version")) != gradio:
         problems.append(f"sdk_version {config.get('sdk_version')!r} must equal the pinned gradio=={gradio}")
     python = str(config.get("python_version", ""))
-    needs = re.search(r'requires-python\s*=\s*"([^"]+)"', (root / "pyproject.toml").read_text()).group(1)
+    needs = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
     if not re.fullmatch(r"3\.\d+", python) or python + ".0" not in SpecifierSet(needs):
         problems.append(f"python_version {python!r} must be a Python that jax needs ({needs}), as \"3.11\"")
     if config.get("app_file") not in files:

@@ -32,10 +32,7 @@ def drawings(mnist):
     for i in range(5):
         sketch = simulate_drawing(mnist.test.images[i], rng)
         ink = 255 - np.asarray(Image.fromarray(sketch["composite"]).convert("L"))
-        rows, cols = np.flatnonzero(ink.max(1) > 5), np.flatnonzero(ink.max(0) > 5)
-        crop = Image.fromarray(ink[rows[0] - 10: rows[-1] + 11, cols[0] - 10: cols[-1] + 11])
-        crop.thumbnail((64, 64), Image.Resampling.BOX)  # what canvas.js does in the browser
-        out.append((sketch, canvas_value(np.asarray(crop)), int(mnist.test.labels[i])))
+        out.append((sketch, canvas_value(ink), int(mnist.test.labels[i])))
     return out
 
 
