@@ -1,5 +1,5 @@
-"""MNIST in Flax: draw a digit, compare the five Keras tutorial architectures, explore their mistakes,
-train your own.
+"""MNIST in Flax: draw a digit, compare the five Keras tutorial architectures, look inside them, see
+what would make them read another digit, explore their mistakes, train your own.
 
     python demo/app.py        # then open http://127.0.0.1:7860
 
@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import gradio as gr  # noqa: E402
 
-import compare_tab  # noqa: E402
 import draw_tab  # noqa: E402
 import explore_tab  # noqa: E402
 import train_tab  # noqa: E402
+import views  # noqa: E402
 from shared import CSS, AppState  # noqa: E402
 
 
@@ -33,14 +33,14 @@ def build(state: AppState | None = None) -> gr.Blocks:
     with gr.Blocks(title="MNIST in Flax", delete_cache=CACHE_LIFETIME) as demo:
         mine = gr.State({})  # this visitor's trained models: name -> weights path
         gr.Markdown("# MNIST in Flax\nThe five classic Keras MNIST tutorial models, rebuilt in Flax NNX. "
-                    "Draw a digit; every drawing is cropped, scaled to 20x20 and centred by its centre of mass, "
-                    "as the MNIST digits were.")
+                    "Draw a digit, then look at it four ways: the answer, every model side by side, the inside of a "
+                    "model layer by layer, and what would make each model read another digit. Every drawing is "
+                    "cropped, scaled to 20x20 and centred by its centre of mass, as the MNIST digits were.")
         draw = draw_tab.build(state, mine)
-        compare_tab.build(state, mine)
         explore_tab.build(state)
         train_tab.build(state, mine, draw.model, demo)
     return demo
 
 
 if __name__ == "__main__":
-    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(max_file_size=MAX_UPLOAD, css=CSS)
+    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(max_file_size=MAX_UPLOAD, css=CSS + views.CSS)

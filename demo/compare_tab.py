@@ -1,12 +1,15 @@
-"""Compare: the same drawing through every model, and the architectures side by side."""
+"""Compare: the same drawing through every model, with the pixels each relied on, and the
+architectures side by side."""
+import html
 import time
-from types import SimpleNamespace
 
 import gradio as gr
+import numpy as np
 
+import views
 from mnist_flax import MODELS
 from mnist_flax.models import count_params, forward_flops
-from shared import DRAW_HINT, AppState, digit, drawing_canvas, drawing_digit, event_handler, labels, sketchpad
+from shared import DRAW_HINT, AppState, digit, labels
 
 
 def compare(state: AppState, sketch, mine=None):
@@ -14,10 +17,10 @@ def compare(state: AppState, sketch, mine=None):
     return results(state, digit(sketch), mine)
 
 
-def show(state: AppState, drawing, mine=None) -> dict:
-    """What the tab shows for the canvas's drawing, from one event: the cards and the raw results."""
-    found = results(state, drawing_digit(drawing), mine)
-    return {**cards(state, found), "raw": found}
+def view(state: AppState, image, mine=None) -> dict:
+    """The Compare view of one digit (None: the canvas is empty): one piece of HTML, so that a stroke
+    updates one component (each output of an event costs Gradio time, even one left unchanged)."""
+    return {"compare": cards(state, results(state, image, mine), image, mine)}
 
 
 def results(state: AppState, image, mine=None) -> dict:
@@ -36,27 +39,27 @@ def results(state: AppState, image, mine=None) -> dict:
     return results
 
 
-def cards(state: AppState, results) -> dict:
-    """The compare endpoint's JSON as a summary line and, per bundled model, its bars and a caption."""
+def cards(state: AppState, results, image, mine=None) -> str:
+    """A summary line and, per model, its top three classes, the pixels it relied on and a caption."""
     if "message" in results:
-        return {"summary": f"### {results['message']}",
-                **{f"bars {n}": None for n in state.names}, **{f"caption {n}": "" for n in state.names}}
+        return f"<h3>{results['message']}</h3>"
     votes = {}
     for name, r in results.items():
         votes.setdefault(r["top"], []).append(name)
     if len(votes) == 1:
-        summary = f"### All {len(results)} models say **{next(iter(votes))}**"
+        summary = f"All {len(results)} models say <b>{next(iter(votes))}</b>"
     else:
-        summary = "### The models disagree: " + "; ".join(
-            f"**{d}** ({', '.join(names)})" for d, names in sorted(votes.items(), key=lambda kv: -len(kv[1])))
-    yours = [f"**{n}** says **{r['top']}** ({max(r['probabilities'].values()):.0%}) · test accuracy "
-             f"{r['test_accuracy']:.2%}" for n, r in results.items() if n not in state.models]
-    out = {"summary": summary + ("\n\nYour models: " + "; ".join(yours) if yours else "")}
-    for n in state.names:
-        out[f"bars {n}"] = results[n]["probabilities"]
-        out[f"caption {n}"] = (f"{results[n]['parameters']:,} parameters · test accuracy "
-                               f"{results[n]['test_accuracy']:.2%} · {results[n]['ms']:.2f} ms")
-    return out
+        summary = "The models disagree: " + "; ".join(
+            f"<b>{d}</b> ({', '.join(names)})" for d, names in sorted(votes.items(), key=lambda kv: -len(kv[1])))
+    cells = []
+    for name, r in results.items():
+        probabilities = np.array(list(r["probabilities"].values()))
+        saliency, high, signed = views.colours(state.predictor(name, mine).saliency(image))
+        cells.append(f'<figure class="card"><figcaption><b>{html.escape(name)}</b> says <b>{r["top"]}</b></figcaption>'
+                     f"{views.bars(probabilities, top=3)}{views.picture(saliency, 112, 'saliency')}"
+                     f"{views.legend(high, signed)}<figcaption>{r['parameters']:,} parameters · test accuracy "
+                     f"{r['test_accuracy']:.2%} · {r['ms']:.2f} ms</figcaption></figure>")
+    return f'<h3>{summary}</h3><div class="tiles maps">{"".join(cells)}</div>'
 
 
 def architecture_table(state: AppState) -> list[list]:
@@ -69,28 +72,12 @@ def architecture_table(state: AppState) -> list[list]:
     return rows
 
 
-def build(state: AppState, mine: gr.State) -> SimpleNamespace:
-    with gr.Tab("Compare") as tab:
-        with gr.Row():
-            with gr.Column(scale=1):
-                canvas = drawing_canvas()
-            with gr.Column(scale=2):
-                shown = {"summary": gr.Markdown(f"### {DRAW_HINT}")}
-                with gr.Row():
-                    for name in state.names:
-                        with gr.Column(min_width=120):
-                            shown[f"bars {name}"] = gr.Label(num_top_classes=3, label=name)
-                            shown[f"caption {name}"] = gr.Markdown()
-        with gr.Accordion("Raw results (the compare endpoint's JSON)", open=False):
-            shown["raw"] = gr.JSON()
-        gr.Dataframe(architecture_table(state), headers=["model", "layers", "parameters", "FLOPs / image",
-                                                         "tutorial accuracy", "bundled accuracy"],
-                     interactive=False, wrap=True, column_widths=["12%", "40%", "12%", "12%", "12%", "12%"])
-        # For API users only: a Sketchpad value or any image in, every model's answer out.
-        api_sketch, api_call = sketchpad(visible=False), gr.Button(visible=False)
-    canvas.change(event_handler(show, state, shown), [canvas, mine], list(shown.values()), api_name="compare_drawing",
-                  api_visibility="undocumented", trigger_mode="always_last", show_progress="hidden",
-                  concurrency_id="predict")
-    api_call.click(event_handler(compare, state), [api_sketch, mine], shown["raw"], api_name="compare",
-                   concurrency_id="predict")
-    return SimpleNamespace(tab=tab)
+def build(state: AppState) -> dict:
+    """The view's components, keyed by name."""
+    shown = {"compare": gr.HTML(cards(state, results(state, None), None))}
+    gr.Markdown("Under each model: the pixels that carried its answer (integrated gradients), red for it and blue "
+                "against it. The models rest on different strokes.")
+    gr.Dataframe(architecture_table(state), headers=["model", "layers", "parameters", "FLOPs / image",
+                                                     "tutorial accuracy", "bundled accuracy"],
+                 interactive=False, wrap=True, column_widths=["12%", "40%", "12%", "12%", "12%", "12%"])
+    return shown

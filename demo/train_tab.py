@@ -12,6 +12,8 @@ import mnist_flax
 from mnist_flax import MODELS, Recipe, plots
 from mnist_flax.jobs import TrainingJob, TrainSettings, hidden_units_sweep
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES
+import views
+from mnist_flax.inside import first_layer_weights
 from shared import AppState, event_handler
 
 VISITOR_WEIGHTS = Path(tempfile.gettempdir()) / "mnist_flax_visitors"
@@ -51,15 +53,33 @@ def chosen_recipe(model_name, recipe_name, base: dict | None, optimizer, learnin
                          weight_decay=None if weight_decay is None else float(weight_decay))
 
 
-def curves(history: list[dict]) -> dict[str, pd.DataFrame]:
-    """The history as long-format tables (step, value, series) for the loss and accuracy plots."""
+def curves(history: list[dict], earlier: list[dict] = ()) -> dict[str, pd.DataFrame]:
+    """Long-format tables (step, value, series) for the loss and accuracy plots: this run's train and
+    validation curves, a vertical line where its learning rate was changed, and each of ``earlier``
+    runs ({"label", "history"}) as one series (validation where it had one), named by its settings."""
     rows = {"loss": [], "accuracy": []}
     for h in history:
         for metric in rows:
             rows[metric].append((h["step"], h[metric], "train"))
             if h.get(f"val_{metric}") is not None:
                 rows[metric].append((h["step"], h[f"val_{metric}"], "validation"))
+    for run in earlier:
+        for metric in rows:
+            key = f"val_{metric}" if any(h.get(f"val_{metric}") is not None for h in run["history"]) else metric
+            rows[metric] += [(h["step"], h[key], run["label"]) for h in run["history"] if h.get(key) is not None]
+    for before, after in zip(history, history[1:]):
+        if after.get("learning_rate") != before.get("learning_rate"):
+            for metric, r in rows.items():
+                values = [v for _, v, _ in r]
+                name = f"learning rate {after['learning_rate']:g} from step {before['step']:,}"
+                r += [(before["step"], min(values), name), (before["step"], max(values), name)]
     return {metric: pd.DataFrame(r, columns=["step", "value", "series"]) for metric, r in rows.items()}
+
+
+def run_label(number: int, settings: TrainSettings) -> str:
+    r = settings.recipe
+    return (f"run {number}: {settings.model} {r.optimizer} lr {r.learning_rate:g} batch {r.batch_size} "
+            f"{r.schedule}{' augment' if r.augment else ''}{' raw' if r.raw_pixels else ''}")
 
 
 def progress_html(job: TrainingJob) -> str:
@@ -73,9 +93,10 @@ def progress_html(job: TrainingJob) -> str:
 
 
 def train_model(state: AppState, model_name, recipe_name, optimizer, learning_rate, batch_size, steps, train_size,
-                augment, raw_pixels, seed, schedule, label_smoothing, weight_decay, base, mine,
+                augment, raw_pixels, seed, schedule, label_smoothing, weight_decay, base, mine, runs, overlay,
                 request: gr.Request):
-    """Trains one model for this visitor, streaming the curves; ends with its test results and weights."""
+    """Trains one model for this visitor, streaming the curves and the first layer's weights; ends with
+    its test results and weights, and keeps its curves to overlay on later runs."""
     try:
         recipe = chosen_recipe(model_name, recipe_name, base, optimizer, learning_rate, batch_size, augment,
                                raw_pixels, schedule, label_smoothing, weight_decay)
@@ -89,21 +110,41 @@ def train_model(state: AppState, model_name, recipe_name, optimizer, learning_ra
         for job in job.train():
             if job.done or time.perf_counter() - shown > 0.5:
                 shown = time.perf_counter()
-                lines = curves(job.history)
+                lines = curves(job.history, runs if overlay else ())
                 yield {"progress": progress_html(job), "status": f"**{job.status}** {job.message}",
-                       "loss_plot": lines["loss"], "accuracy_plot": lines["accuracy"]}
+                       "loss_plot": lines["loss"], "accuracy_plot": lines["accuracy"],
+                       "first_layer": first_layer_html(job.run.model)}
     finally:
         state.jobs.pop(request.session_hash, None)
-    if job.run.evaluation is None:
+    runs = [*(runs or []), {"label": run_label(len(runs or []) + 1, job.settings), "history": list(job.history)}]
+    if job.run.evaluation is None:  # diverged: its curves are kept, there is nothing to test
+        yield {"status": f"**{job.status}** {job.message}", "runs": runs}
         return
     mine = dict(mine or {})
     name = f"my {model_name} {len(mine) + 1}"
     path = job.run.save_weights(weights_path(name))
     mine[name] = str(path)
-    yield {"result": f"### {name}: test accuracy {job.run.evaluation.accuracy:.2%}\nIt is now in the model selector "
-                     f"of the Draw tab and in the Compare tab (for you only).",
+    yield {"result": f"### {name}: test accuracy {job.run.evaluation.accuracy:.2%}\nIt is now in the Draw tab: its "
+                     f"model selector and every view (for you only).",
            "confusion": plots.confusion_matrix(job.run.evaluation.confusion, name), "weights": str(path),
-           "draw_model": gr.Dropdown(choices=state.names + list(mine)), "mine": mine}
+           "draw_model": gr.Dropdown(choices=state.names + list(mine)), "mine": mine, "runs": runs}
+
+
+def first_layer_html(model) -> str:
+    """The first layer's weights as images (``views.weights``)."""
+    return views.weights(first_layer_weights(model))
+
+
+def change_learning_rate(state: AppState, learning_rate, request: gr.Request):
+    """Sets this visitor's running job's learning rate from its next chunk of steps on."""
+    job = state.jobs.get(request.session_hash)
+    if not isinstance(job, TrainingJob) or job.done:
+        raise gr.Error("No run is going: start one with Train, then change its learning rate.")
+    try:
+        job.set_learning_rate(float(learning_rate))
+    except (TypeError, ValueError) as e:
+        raise gr.Error(str(e))
+    gr.Info(f"Learning rate {float(learning_rate):g} from the next steps on: the curves mark where.")
 
 
 def weights_path(name: str) -> Path:
@@ -168,6 +209,9 @@ def build(state: AppState, mine: gr.State, draw_model: gr.Dropdown, demo: gr.Blo
                     train_button = gr.Button("Train", variant="primary")
                     stop_button = gr.Button("Stop", variant="stop")
                 with gr.Row():
+                    new_rate = gr.Number(1e-2, label="Change the learning rate during the run to")
+                    rate_button = gr.Button("Change it now", size="sm")
+                with gr.Row():
                     failure = gr.Button("Show the failure (vanilla_mlp, tutorial recipe)", size="sm")
                     fix = gr.Button("Fix it: switch to Adam", size="sm")
             with gr.Column(scale=2):
@@ -178,6 +222,11 @@ def build(state: AppState, mine: gr.State, draw_model: gr.Dropdown, demo: gr.Blo
                                                    title="Loss", height=260)
                     out["accuracy_plot"] = gr.LinePlot(x="step", y="value", color="series", color_map=series,
                                                        title="Accuracy", height=260)
+                overlay = gr.Checkbox(True, label="Show my earlier runs on the curves (validation, or train without it)")
+                out["first_layer"] = gr.HTML(label="First layer's weights")
+                gr.Markdown("Above: the first layer's weights as they learn (conv nets: the 32 3x3 kernels; MLPs: "
+                            "each first-layer unit as a 28x28 image). Red: ink there excites the unit; blue: "
+                            "inhibits it.")
                 out["result"] = gr.Markdown()
                 with gr.Row():
                     out["confusion"] = gr.Plot(label="Confusion matrix on the test set")
@@ -189,7 +238,8 @@ def build(state: AppState, mine: gr.State, draw_model: gr.Dropdown, demo: gr.Blo
             units_plot = gr.LinePlot(x="hidden units", y="accuracy", color="series", x_title="hidden units",
                                      height=260)
         base = gr.State(DEFAULT_RECIPE.as_dict())  # the recipe "custom" starts from: the last one chosen
-    out.update(draw_model=draw_model, mine=mine)
+        runs = gr.State([])  # this visitor's finished runs: {"label", "history"}, overlaid on the curves
+    out.update(draw_model=draw_model, mine=mine, runs=runs)
     filled = {**{k: c[k] for k in CONTROLS if k != "seed"}, "base": base}
     fill = event_handler(recipe_controls, state, filled)
     for trigger in (recipe_name.input, model_name.input):
@@ -201,9 +251,12 @@ def build(state: AppState, mine: gr.State, draw_model: gr.Dropdown, demo: gr.Blo
         fill, [model_name, recipe_name], list(filled.values()), api_name=False)
     fix.click(lambda: ["adam", CUSTOM], None, [c["optimizer"], recipe_name], api_name=False)
     train_button.click(event_handler(train_model, state, out),
-                       [model_name, recipe_name, *(c[k] for k in CONTROLS), base, mine], list(out.values()),
+                       [model_name, recipe_name, *(c[k] for k in CONTROLS), base, mine, runs, overlay],
+                       list(out.values()),
                        api_name="train", concurrency_limit=state.train_concurrency, concurrency_id="train")
     stop_button.click(event_handler(stop_training, state), None, None, api_name="stop_training",
+                      concurrency_limit=None)
+    rate_button.click(event_handler(change_learning_rate, state), new_rate, None, api_name="change_learning_rate",
                       concurrency_limit=None)
     sweep_button.click(event_handler(hidden_units, state), sweep_steps, units_plot, api_name="hidden_units",
                        concurrency_id="train")

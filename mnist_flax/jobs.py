@@ -31,6 +31,11 @@ class Limits:
     batch_size: tuple[int, int] = (8, 512)
     learning_rate: tuple[float, float] = (1e-6, 1e3)  # generous on purpose: divergence is a lesson too
 
+    def learning_rate_problems(self, learning_rate: float) -> list[str]:
+        low, high = self.learning_rate
+        return [] if low <= learning_rate <= high else [
+            f"learning rate must be between {low:g} and {high:g} (got {learning_rate:g})"]
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
@@ -53,9 +58,7 @@ class TrainSettings:
         if not low <= self.recipe.batch_size <= min(high, self.train_size):
             problems.append(f"batch size must be between {low} and {min(high, self.train_size)} "
                             f"(got {self.recipe.batch_size})")
-        low, high = limits.learning_rate
-        if not low <= self.recipe.learning_rate <= high:
-            problems.append(f"learning rate must be between {low:g} and {high:g} (got {self.recipe.learning_rate:g})")
+        problems += limits.learning_rate_problems(self.recipe.learning_rate)
         if problems:
             message = "; ".join(problems)
             raise ValueError(message[0].upper() + message[1:] + ".")
@@ -69,10 +72,19 @@ class TrainingJob:
                        validation_size=VALIDATION_SIZE, steps=settings.steps)
         self.status = "queued"  # running | finished | stopped | timed out | diverged
         self.message = ""
+        self.learning_rate = settings.recipe.learning_rate  # what the next steps use: see set_learning_rate
         self._stop = threading.Event()
 
     def stop(self) -> None:
         self._stop.set()
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Changes the rate from the next record's steps on (within ``Limits``, else ValueError); the
+        history's ``learning_rate`` shows where."""
+        problems = self.limits.learning_rate_problems(learning_rate)
+        if problems:
+            raise ValueError(problems[0][0].upper() + problems[0][1:] + ".")
+        self.learning_rate = float(learning_rate)
 
     @property
     def done(self) -> bool:
@@ -89,7 +101,8 @@ class TrainingJob:
         start = time.perf_counter()
         log_every = max(5, steps // updates_per_run)
         self.history.append(self._starting_point())
-        stream = self.run.train(log_every=log_every, eval_every=max(log_every, steps // 10))
+        stream = self.run.train(log_every=log_every, eval_every=max(log_every, steps // 10),
+                                learning_rate=lambda: self.learning_rate)
         try:
             for progress in stream:
                 yield self
@@ -115,7 +128,7 @@ class TrainingJob:
         on_train = self.run.evaluate(self.run.train_split[:VALIDATION_SIZE])
         on_validation = self.run.evaluate(self.run.validation)
         return dict(step=0, total_steps=self.settings.steps, epoch=0.0, loss=on_train.loss,
-                    accuracy=on_train.accuracy, elapsed=0.0, images_per_sec=0.0,
+                    accuracy=on_train.accuracy, elapsed=0.0, images_per_sec=0.0, learning_rate=self.learning_rate,
                     val_loss=on_validation.loss, val_accuracy=on_validation.accuracy)
 
     @property

@@ -6,6 +6,7 @@ convolutions, 2x2 max-pooling after a relu) so parameter counts and the tutorial
 behaviour match. Dropout runs only when a ``dropout_key`` is given.
 """
 from functools import partial
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -24,7 +25,36 @@ def _dropout_keys(dropout_key, n):
     return [None] * n if dropout_key is None else list(jax.random.split(dropout_key, n))
 
 
-class MLP(nnx.Module):
+Stage = tuple[str | None, Callable]  # a layer's name (None: a reshape or dropout, not shown) and what it does
+
+
+def run_stages(stages: list[Stage], x, record: list | None = None):
+    """The forward pass, written once: each model lists its stages and ``__call__`` runs them here;
+    with ``record`` (a list), every named stage's output is appended to it as (name, output)."""
+    for name, stage in stages:
+        x = stage(x)
+        if record is not None and name is not None:
+            record.append((name, x))
+    return x
+
+
+def _flatten(x):
+    return x.reshape(x.shape[0], -1)
+
+
+def _image(x):
+    return x.reshape(x.shape[0], 28, 28, 1)
+
+
+class Model(nnx.Module):
+    """What every architecture shares: ``__call__`` runs its ``stages``; ``first_layer`` is the layer
+    whose weights look at the pixels (shown as images by the app)."""
+
+    def __call__(self, x, dropout_key=None, record: list | None = None):
+        return run_stages(self.stages(dropout_key), x, record)
+
+
+class MLP(Model):
     """Dense layers on the flattened image: hidden ``widths`` with one activation, then 10 logits."""
 
     def __init__(self, widths, activation, *, rngs: nnx.Rngs):
@@ -33,14 +63,19 @@ class MLP(nnx.Module):
         self.out = Dense(sizes[-1], 10, rngs=rngs)
         self.activation = activation
 
-    def __call__(self, x, dropout_key=None):
-        x = x.reshape(x.shape[0], -1)
-        for layer in self.hidden:
-            x = self.activation(layer(x))
-        return self.out(x)
+    @property
+    def first_layer(self) -> nnx.Linear:
+        return self.hidden[0]
+
+    def stages(self, dropout_key=None) -> list[Stage]:
+        act = self.activation.__name__
+        return [(None, _flatten),
+                *((f"dense{i + 1} + {act}", lambda x, layer=layer: self.activation(layer(x)))
+                  for i, layer in enumerate(self.hidden)),
+                ("logits", self.out)]
 
 
-class CNN(nnx.Module):
+class CNN(Model):
     """Conv32-Pool-Conv32-Pool-Dense256-Dense10, the Keras tutorial's small CNN."""
 
     def __init__(self, *, rngs: nnx.Rngs):
@@ -49,15 +84,19 @@ class CNN(nnx.Module):
         self.dense = Dense(5 * 5 * 32, 256, rngs=rngs)
         self.out = Dense(256, 10, rngs=rngs)
 
-    def __call__(self, x, dropout_key=None):
-        x = x.reshape(x.shape[0], 28, 28, 1)
-        x = relu_max_pool(self.conv1(x))
-        x = relu_max_pool(self.conv2(x))
-        x = nnx.relu(self.dense(x.reshape(x.shape[0], -1)))
-        return self.out(x)
+    @property
+    def first_layer(self) -> nnx.Conv:
+        return self.conv1
+
+    def stages(self, dropout_key=None) -> list[Stage]:
+        return [(None, _image),
+                ("conv1", self.conv1), ("relu + pool1", relu_max_pool),
+                ("conv2", self.conv2), ("relu + pool2", relu_max_pool),
+                (None, _flatten), ("dense + relu", lambda x: nnx.relu(self.dense(x))),
+                ("logits", self.out)]
 
 
-class DeepCNN(nnx.Module):
+class DeepCNN(Model):
     """Conv32-Conv32-Pool-Drop.25-Conv64-Conv64-Pool-Drop.25-Dense256-Drop.5-Dense10."""
 
     def __init__(self, *, rngs: nnx.Rngs):
@@ -70,17 +109,24 @@ class DeepCNN(nnx.Module):
         self.drop_conv = nnx.Dropout(0.25)
         self.drop_dense = nnx.Dropout(0.5)
 
-    def __call__(self, x, dropout_key=None):
+    @property
+    def first_layer(self) -> nnx.Conv:
+        return self.conv1
+
+    def stages(self, dropout_key=None) -> list[Stage]:
         k1, k2, k3 = _dropout_keys(dropout_key, 3)
-        train = dropout_key is not None
-        x = x.reshape(x.shape[0], 28, 28, 1)
-        x = relu_max_pool(self.conv2(nnx.relu(self.conv1(x))))
-        x = self.drop_conv(x, deterministic=not train, rngs=k1)
-        x = relu_max_pool(self.conv4(nnx.relu(self.conv3(x))))
-        x = self.drop_conv(x, deterministic=not train, rngs=k2)
-        x = nnx.relu(self.dense(x.reshape(x.shape[0], -1)))
-        x = self.drop_dense(x, deterministic=not train, rngs=k3)
-        return self.out(x)
+        still = dropout_key is None
+
+        def drop(layer, key):
+            return None, lambda x: layer(x, deterministic=still, rngs=key)
+
+        return [(None, _image),
+                ("conv1 + relu", lambda x: nnx.relu(self.conv1(x))), ("conv2", self.conv2),
+                ("relu + pool1", relu_max_pool), drop(self.drop_conv, k1),
+                ("conv3 + relu", lambda x: nnx.relu(self.conv3(x))), ("conv4", self.conv4),
+                ("relu + pool2", relu_max_pool), drop(self.drop_conv, k2),
+                (None, _flatten), ("dense + relu", lambda x: nnx.relu(self.dense(x))), drop(self.drop_dense, k3),
+                ("logits", self.out)]
 
 
 def vanilla_mlp(rngs):

@@ -1,20 +1,21 @@
 """Pretrained models ready to predict: ``load_model("cnn").predict(images)``."""
-import functools
 import os
 import tempfile
 import warnings
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
 from mnist_flax.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from mnist_flax.forward import logits, model_input, network_input, softmax
+from mnist_flax import attribution
+from mnist_flax.forward import logits, model_input, softmax
+from mnist_flax.inside import Layer, layer_activations
 from mnist_flax.registry import MODELS
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+DEFAULT_SALIENCY = "integrated_gradients"  # the most faithful on drawings: README, "Inside"
 
 
 class Predictor:
@@ -36,19 +37,18 @@ class Predictor:
         floats in [0, 1] (anything else raises ``ValueError``, see ``forward.model_input``)."""
         return softmax(logits(self._graphdef, self._params, images, self.raw_pixels))
 
-    def saliency(self, image) -> np.ndarray:
-        """|d top-class logit / d pixel| for one (28, 28) image: which pixels pushed the prediction."""
-        x = model_input(image)[:1]
-        return np.abs(np.asarray(_compiled_saliency(self._graphdef, self.raw_pixels)(self._params, x)))[0]
+    def saliency(self, image, method: str = DEFAULT_SALIENCY) -> np.ndarray:
+        """(28, 28) attribution of one image's top class to its pixels (``attribution.saliency``)."""
+        return attribution.saliency(self._graphdef, self._params, model_input(image)[:1], self.raw_pixels,
+                                    method)[0]
 
+    def layers(self, image) -> list[Layer]:
+        """Every layer's output on one image, input to softmax (``inside.layer_activations``)."""
+        return layer_activations(self._graphdef, self._params, image, self.raw_pixels)
 
-@functools.lru_cache(maxsize=None)
-def _compiled_saliency(graphdef, raw_pixels: bool):
-    def top_logit(x, params):
-        z = nnx.merge(graphdef, params)(network_input(x, raw_pixels))
-        return jnp.take_along_axis(z, jnp.argmax(z, -1, keepdims=True), -1).sum()
-
-    return jax.jit(lambda params, x: jax.grad(top_logit)(x, params))
+    def counterfactual(self, images, targets, **options) -> attribution.Counterfactual:
+        """The images nudged until this model reads ``targets`` (``attribution.counterfactual``)."""
+        return attribution.counterfactual(self._graphdef, self._params, images, targets, self.raw_pixels, **options)
 
 
 BUNDLE_HINT = "Train and bundle them with: python scripts/reproduce.py --recipes best --bundle"
@@ -81,6 +81,8 @@ def load_bundled_models() -> dict[str, Predictor]:
     for predictor in models.values():
         predictor.predict(np.zeros((1, 28, 28), np.uint8))
         predictor.saliency(np.zeros((28, 28), np.uint8))
+        predictor.layers(np.zeros((28, 28), np.uint8))
+        predictor.counterfactual(np.zeros((28, 28), np.uint8), 0)
     return models
 
 

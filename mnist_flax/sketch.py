@@ -194,6 +194,13 @@ def simulate_drawing(digit: np.ndarray, rng: np.random.Generator, as_layer: bool
     return sketchpad_value(composite, [layer] if as_layer else [])
 
 
+def drawn_digits(images: np.ndarray, seed: int = 0) -> np.ndarray:
+    """(N, 28, 28) uint8: MNIST digits drawn in a browser-like way (``simulate_drawing``) and read back
+    by ``preprocess_sketch``, as the app reads visitors' drawings."""
+    rng = np.random.default_rng(seed)
+    return np.stack([preprocess_sketch(simulate_drawing(image, rng)) for image in images])
+
+
 def naive_resize(sketch) -> np.ndarray:
     """What naive demos do, for comparison: the whole canvas resized to 28x28 and inverted."""
     composite = sketch["composite"] if isinstance(sketch, dict) else sketch

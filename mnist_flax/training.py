@@ -12,7 +12,7 @@ each batch split along the ``data`` mesh axis.
 import dataclasses
 import functools
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
 import jax
 import jax.numpy as jnp
@@ -39,6 +39,7 @@ class Progress:
     images_per_sec: float  # over the steps since the last record
     val_loss: float | None = None
     val_accuracy: float | None = None
+    learning_rate: float | None = None  # the rate set for these steps (a cosine schedule's peak)
 
     def as_dict(self):
         return dataclasses.asdict(self)
@@ -58,8 +59,9 @@ def recipe_splits(recipe: Recipe, data: Mnist) -> tuple[Split, Split]:
 
 
 def make_optimizer(recipe: Recipe, total_steps: int) -> optax.GradientTransformation:
-    """The recipe's optax optimiser. A constant learning rate is kept in the optimiser's state
-    (``inject_hyperparams``), so runs that differ only in it share one compiled step."""
+    """The recipe's optax optimiser. Its learning rate (a cosine schedule's peak, which then scales
+    the schedule's shape) is kept in the optimiser's state (``inject_hyperparams``): runs that differ
+    only in it share one compiled step, and ``set_learning_rate`` changes it while a run goes."""
     optimizer = {
         "sgd": lambda learning_rate: optax.sgd(learning_rate),
         "momentum": lambda learning_rate: optax.sgd(learning_rate, momentum=0.9, nesterov=True),
@@ -67,17 +69,24 @@ def make_optimizer(recipe: Recipe, total_steps: int) -> optax.GradientTransforma
         "adam": lambda learning_rate: optax.adam(learning_rate),
         "adamw": lambda learning_rate: optax.adamw(learning_rate, weight_decay=recipe.weight_decay),
     }[recipe.optimizer]  # one entry per name in recipe.OPTIMIZERS
-    if recipe.schedule == "cosine":
-        return optimizer(optax.warmup_cosine_decay_schedule(
-            0.0, recipe.learning_rate, min(1000, total_steps // 20 + 1), max(total_steps, 2)))
+    if recipe.schedule == "cosine":  # each optimiser's update is linear in its rate: scale the shape after it
+        shape = optax.warmup_cosine_decay_schedule(0.0, 1.0, min(1000, total_steps // 20 + 1), max(total_steps, 2))
+        return optax.inject_hyperparams(lambda learning_rate: optax.chain(optimizer(shape),
+                                                                          optax.scale(learning_rate)))(
+            learning_rate=recipe.learning_rate)
     return optax.inject_hyperparams(optimizer)(learning_rate=recipe.learning_rate)
 
 
+def set_learning_rate(opt_state, learning_rate):
+    """``make_optimizer``'s state with another learning rate, for the steps that follow."""
+    return optax.tree_utils.tree_set(opt_state, learning_rate=learning_rate)
+
+
 def _compilation_key(recipe: Recipe, total_steps: int) -> tuple[Recipe, int]:
-    """What the compiled steps depend on: a constant schedule needs neither the rate nor the length."""
+    """What the compiled steps depend on: never the rate; a constant schedule not the length either."""
     if recipe.schedule == "constant":
         return recipe.replace(learning_rate=0.0, epochs=1), 0
-    return recipe, total_steps
+    return recipe.replace(learning_rate=0.0), total_steps
 
 
 def _mesh():
@@ -181,6 +190,7 @@ def train(
     eval_every: int | None = None,
     steps_per_call: int | None = None,
     micro_batches: int | None = None,
+    learning_rate: Callable[[], float] | None = None,
 ) -> Iterator[Progress]:
     """Trains ``model`` in place, yielding a ``Progress`` every ``log_every`` steps.
 
@@ -188,6 +198,8 @@ def train(
     steps (default: once per epoch) and at the end. ``steps_per_call`` (default:
     ``default_steps_per_call``) is how many steps one compiled call runs; ``micro_batches``
     (default: ``default_micro_batches``) how many slices each batch's gradient is computed in.
+    ``learning_rate``, when given, is asked before each record's steps for the rate to use (the app's
+    Train tab changes it while a run goes); otherwise the recipe's rate holds.
     """
     mesh = _mesh()
     if recipe.batch_size % mesh.size:
@@ -218,7 +230,11 @@ def train(
     start = time.perf_counter()
     done = 0
     next_eval = eval_every
+    rate = recipe.learning_rate
     while done < total:
+        if learning_rate is not None and learning_rate() != rate:
+            rate = float(learning_rate())
+            carry = (carry[0], set_learning_rate(carry[1], jax.device_put(np.float32(rate), replicated)), carry[2])
         n = min(log_every, total - done, next_eval - done)
         tick = time.perf_counter()
         metrics = []
@@ -238,7 +254,7 @@ def train(
             step=done, total_steps=total, epoch=done / steps_per_epoch,
             loss=float(losses.mean()), accuracy=float(accs.mean()),
             elapsed=time.perf_counter() - start,
-            images_per_sec=n * recipe.batch_size / (time.perf_counter() - tick),
+            images_per_sec=n * recipe.batch_size / (time.perf_counter() - tick), learning_rate=rate,
         )
         if validation is not None and (done >= next_eval or done == total):
             ev = evaluate(model, validation, raw_pixels=recipe.raw_pixels)

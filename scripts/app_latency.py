@@ -107,7 +107,7 @@ async def _classroom(endpoint: str, drawing: str, visitors: int, seconds: float)
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         start = time.perf_counter()
         try:
-            posted = await client.post(endpoint, json={"data": [drawing, "cnn"]})
+            posted = await client.post(endpoint, json={"data": [drawing, "cnn", "3"]})
             event = posted.raise_for_status().json()["event_id"]
             async with client.stream("GET", f"{endpoint}/{event}") as stream:
                 lines = [line async for line in stream.aiter_lines()]
@@ -177,7 +177,7 @@ def main(argv=None):
         finally:
             bare.terminate()
         visitor = Client(args.url, verbose=False)
-        stroke = cpu_per_call(args.pid, lambda: visitor.predict(drawing, "cnn", api_name="/draw"), args.n)
+        stroke = cpu_per_call(args.pid, lambda: visitor.predict(drawing, "cnn", "3", api_name="/draw"), args.n)
         api = cpu_per_call(args.pid, lambda: visitor.predict(full, "cnn", api_name="/predict"), args.n)
     print(f"Server CPU per call (ms, mean of {args.n}):\n"
           f"| call | server CPU (ms) | x the floor |\n|---|---:|---:|\n"

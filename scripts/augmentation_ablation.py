@@ -8,7 +8,7 @@ of the test digits (after the sketch preprocessing), the inputs the demo really 
 import argparse
 
 import mnist_flax
-from sketch_accuracy import sketch_inputs
+from mnist_flax.sketch import drawn_digits
 
 
 def main(argv=None):
@@ -19,7 +19,7 @@ def main(argv=None):
     p.add_argument("--data-dir")
     args = p.parse_args(argv)
     data = mnist_flax.load_mnist(args.data_dir)
-    drawings = mnist_flax.Split(sketch_inputs(data.test, args.drawings)[0], data.test.labels[: args.drawings])
+    drawings = mnist_flax.Split(drawn_digits(data.test.images[: args.drawings]), data.test.labels[: args.drawings])
     print(f"| {args.model} best recipe | epochs | wall time (s) | test accuracy | drawings (n={args.drawings}) |")
     print("|---|---:|---:|---:|---:|")
     for augment in (False, True):

@@ -9,14 +9,13 @@ import numpy as np
 
 import mnist_flax
 from mnist_flax.prediction import load_bundled_models
-from mnist_flax.sketch import naive_resize, preprocess_sketch, simulate_drawing
+from mnist_flax.sketch import drawn_digits, naive_resize, simulate_drawing
 
 
-def sketch_inputs(test: mnist_flax.Split, n: int, seed: int = 0):
-    """(preprocessed, naive) 28x28 inputs for the first n test digits drawn as sketches."""
+def naive_inputs(test: mnist_flax.Split, n: int, seed: int = 0):
+    """The first n test digits drawn as sketches (the same as ``drawn_digits``'s), naively resized."""
     rng = np.random.default_rng(seed)
-    drawings = [simulate_drawing(test.images[i], rng) for i in range(n)]
-    return (np.stack([preprocess_sketch(d) for d in drawings]), np.stack([naive_resize(d) for d in drawings]))
+    return np.stack([naive_resize(simulate_drawing(test.images[i], rng)) for i in range(n)])
 
 
 def main(argv=None):
@@ -25,7 +24,7 @@ def main(argv=None):
     p.add_argument("--data-dir")
     args = p.parse_args(argv)
     test = mnist_flax.load_mnist(args.data_dir).test
-    preprocessed, naive = sketch_inputs(test, args.n)
+    preprocessed, naive = drawn_digits(test.images[: args.n]), naive_inputs(test, args.n)
     labels = test.labels[: args.n]
     print(f"| model | MNIST test | drawings, preprocessed | drawings, naive resize |  (first {args.n} test digits)")
     print("|---|---:|---:|---:|")

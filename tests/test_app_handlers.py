@@ -2,6 +2,7 @@
 import base64
 import io
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -9,12 +10,14 @@ import pytest
 import compare_tab
 import draw_tab
 import explore_tab
+import inside_tab
 import train_tab
+import whatif_tab
 from mnist_flax import MODELS
 from PIL import Image
 
 from mnist_flax.sketch import simulate_drawing
-from shared import DRAW_HINT, AppState, canvas_value
+from shared import DRAW_HINT, AppState, canvas_value, drawing_digit
 
 
 @pytest.fixture(scope="module")
@@ -48,18 +51,71 @@ def test_predict_reads_drawings_and_asks_for_one_when_blank(state, drawings):
                                                                                             np.uint8)}, "cnn") == DRAW_HINT
 
 
+def pngs(html):
+    """The inline images of a view's HTML, as arrays."""
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(i))))
+            for i in re.findall(r'src="data:image/png;base64,([^"]+)"', html)]
+
+
 def test_one_event_shows_the_answer_the_input_and_the_saliency(state, drawings):
     right = 0
     for _, drawing, label in drawings:
-        shown = draw_tab.show(state, drawing, "deep_cnn")
+        shown = draw_tab.show(state, drawing, "deep_cnn", "Answer", "3")
         right += max(shown["label"], key=shown["label"].get) == str(label)
     assert right >= 4
-    images = re.findall(r'src="data:image/png;base64,([^"]+)"', shown["views"])
-    seen, saliency = (np.asarray(Image.open(io.BytesIO(base64.b64decode(i)))) for i in images)
+    seen, saliency, scale = pngs(shown["views"])
     assert seen.shape == (28, 28) and seen.max() == 255
-    assert saliency.shape == (28, 28, 3) and saliency[..., 0].max() > 200  # red: the pixels that mattered
-    blank = draw_tab.show(state, "", "cnn")
+    assert saliency.shape == (28, 28, 3) and scale.shape == (1, 256, 3)  # the map and its colour scale
+    reddest = saliency[..., 0].astype(int) - saliency[..., 2]
+    assert reddest.max() > 100 and (seen[reddest > 100] > 0).all()  # red (for the answer) only on the ink
+    blank = draw_tab.show(state, "", "cnn", "Answer", "3")
     assert blank["label"] == DRAW_HINT and "<img" not in blank["views"]
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_the_inside_view_shows_every_layer(state, drawings, name):
+    shown = draw_tab.show(state, drawings[0][1], name, "Inside", "3")
+    layers = state.models[name].layers(np.zeros((28, 28), np.uint8))
+    for layer in layers:
+        assert f"<h4>{layer.name} · {' x '.join(map(str, layer.shape))}</h4>" in shown["inside"]
+    images = pngs(shown["inside"])
+    feature_maps = [layer for layer in layers if layer.values.ndim == 3]
+    mlp_templates = 8 if "mlp" in name else 0
+    # one picture per layer but the softmax (bars), a colour scale under each, and an MLP's unit templates
+    assert len(images) == 2 * (len(layers) - 1) + mlp_templates + (1 if mlp_templates else 0)
+    conv = images[2 * [layer.name for layer in layers].index(feature_maps[-1].name)]
+    assert conv.shape[2] == 3 and conv.std() > 0  # a coloured grid, not an empty image
+    assert "<p>Draw a digit" in draw_tab.show(state, "", name, "Inside", "3")["inside"]
+
+
+def test_the_activations_endpoint_gives_every_layer(state, drawings):
+    result = inside_tab.activations(state, drawings[0][0], "cnn")
+    assert [(layer["name"], tuple(layer["shape"])) for layer in result["layers"]] == [
+        (layer.name, layer.shape) for layer in state.models["cnn"].layers(np.zeros((28, 28), np.uint8))]
+    assert np.asarray(result["layers"][1]["values"]).shape == (26, 26, 32)
+    assert abs(sum(result["layers"][-1]["values"]) - 1) < 1e-3
+    assert inside_tab.activations(state, None, "cnn") == {"message": DRAW_HINT}
+
+
+def test_what_would_make_it_another_digit(state, drawings):
+    _, drawing, label = drawings[0]
+    target = (label + 5) % 10
+    shown = draw_tab.show(state, drawing, "cnn", draw_tab.VIEWS[3], str(target))
+    assert shown["whatif"].count('<figure class="nudge">') == len(state.names)
+    assert len(pngs(shown["whatif"])) == 2 * len(state.names) + 1  # changed drawing and change per model, scale
+    plot = shown["whatif_plot"]
+    assert set(plot["model"]) == set(state.names) and (plot.groupby("model")["step"].min() == 0).all()
+    by_model = plot.sort_values("step").groupby("model")["probability of the target"]
+    assert (by_model.last() > by_model.first()).all()  # every model was moved toward the target
+    result = whatif_tab.counterfactual(state, drawings[0][0], "cnn", target)
+    assert result["reached"] and np.argmax(result["probabilities"][-1]) == target
+    assert len(result["images"]) == result["steps"] + 1 and np.asarray(result["images"]).shape[1:] == (28, 28)
+    same = draw_tab.show(state, drawing, "cnn", draw_tab.VIEWS[3], str(label))
+    assert f"already reads {label}" in same["whatif"]
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="0 to 9"):
+        whatif_tab.counterfactual(state, drawings[0][0], "cnn", 12)
 
 
 @pytest.mark.parametrize("value", ['{"width": 4}', '{"width": 4, "height": 4, "ink": "!!"}', "not json",
@@ -68,20 +124,25 @@ def test_a_malformed_canvas_value_gets_a_message(state, value):
     import gradio as gr
 
     with pytest.raises(gr.Error, match="could not be read"):
-        draw_tab.show(state, value, "cnn")
+        draw_tab.show(state, value, "cnn", "Answer", "3")
 
 
 def test_compare_and_its_cards(state, drawings):
     sketch, drawing, label = drawings[0]
     results = compare_tab.compare(state, sketch)
     assert list(results) == state.names
-    shown = compare_tab.show(state, drawing)
-    assert shown["summary"].startswith(f"### All {len(MODELS)} models say **{label}**") or "disagree" in shown["summary"]
-    for name in state.names:
-        assert shown[f"bars {name}"] == shown["raw"][name]["probabilities"]
-        assert "parameters · test accuracy" in shown[f"caption {name}"]
-    blank = compare_tab.show(state, "")
-    assert blank["summary"] == f"### {DRAW_HINT}" and all(blank[f"bars {n}"] is None for n in state.names)
+    shown = draw_tab.show(state, drawing, "cnn", "Compare", "3")["compare"]
+    assert f"<h3>All {len(MODELS)} models say <b>{label}</b></h3>" in shown or "disagree" in shown
+    cards = shown.split('<figure class="card">')[1:]
+    assert len(cards) == len(state.names)
+    seen = compare_tab.results(state, drawing_digit(drawing))
+    for name, card in zip(state.names, cards):
+        r = seen[name]
+        assert f"<b>{name}</b> says <b>{r['top']}</b>" in card and "parameters · test accuracy" in card
+        assert f"{max(r['probabilities'].values()):.1%}" in card  # its top class's bar
+        saliency, scale = pngs(card)
+        assert saliency.shape == (28, 28, 3) and scale.shape == (1, 256, 3)
+    assert draw_tab.show(state, "", "cnn", "Compare", "3")["compare"] == f"<h3>{DRAW_HINT}</h3>"
 
 
 def test_explore_shows_a_models_mistakes(state, mnist):
@@ -113,3 +174,22 @@ def test_curves_have_both_series_from_step_0():
     lines = train_tab.curves(history)
     assert list(lines["loss"]["series"]) == ["train", "validation", "train"]
     assert list(lines["accuracy"]["value"]) == [0.1, 0.1, 0.7]
+
+
+def test_curves_mark_a_learning_rate_change_and_overlay_earlier_runs():
+    history = [{"step": s, "loss": 2.0 - s / 100, "accuracy": s / 100, "val_loss": None, "val_accuracy": None,
+                "learning_rate": 0.1 if s > 10 else 0.01} for s in (0, 10, 20)]
+    earlier = [{"label": "run 1: cnn adam", "history": [{"step": 10, "loss": 1.0, "accuracy": 0.5,
+                                                           "val_loss": 0.9, "val_accuracy": 0.6}]}]
+    lines = train_tab.curves(history, earlier)
+    accuracy = lines["accuracy"]
+    marker = accuracy[accuracy.series == "learning rate 0.1 from step 10"]
+    assert list(marker.step) == [10, 10] and list(marker.value) == [0.0, 0.6]  # a vertical line over the plot
+    assert list(accuracy[accuracy.series == "run 1: cnn adam"].value) == [0.6]  # its validation curve
+
+
+def test_changing_the_learning_rate_needs_a_run(state):
+    import gradio as gr
+
+    with pytest.raises(gr.Error, match="No run is going"):
+        train_tab.change_learning_rate(state, 0.01, SimpleNamespace(session_hash="nobody"))

@@ -81,17 +81,20 @@ def predicted(page, timeout=20_000):
 
 @pytest.mark.parametrize("digit", ["7", "1"])
 def test_draw_a_digit_and_read_the_prediction(page, digit):
-    page.get_by_role("tab", name="Draw").click()
+    page.get_by_role("tab", name="Draw", exact=True).click()
+    page.get_by_role("tab", name="Answer").click()
     clear(page)
     page.wait_for_timeout(500)
     draw(page, DIGITS[digit])
     assert predicted(page) == digit
-    assert page.locator("figure.view img:visible").count() == 2  # what the model sees, and the saliency
+    assert page.locator("figure.view > img:visible").count() == 2  # what the model sees, and the saliency
     page.wait_for_timeout(1000)
     screenshot(page, f"draw_{digit}")
 
 
-def test_compare_tab(page):
+def test_compare_view(page):
+    page.get_by_role("tab", name="Draw", exact=True).click()
+    clear(page)
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_timeout(800)
     draw(page, DIGITS["7"])
@@ -100,8 +103,37 @@ def test_compare_tab(page):
     answer = settled(page, page.locator("h3:visible").filter(has_text=re.compile("models (say|disagree)")).first)
     # every model answers, and the answer most of them give is the 7 that was drawn
     assert re.match(r"(All 5 models say 7|The models disagree: 7 \()", answer), answer
-    assert page.locator(".output-class:visible").count() == 5
+    assert page.locator("figure.card:visible").count() == 5  # each model's bars, saliency map and caption
+    assert page.locator("figure.card img[alt=saliency]:visible").count() == 5
     screenshot(page, "compare")
+
+
+def test_inside_view_renders_every_layer(page):
+    """The drawing made in the Compare view is the one the Inside view shows: it is not drawn again."""
+    page.get_by_role("tab", name="Inside").click()
+    layers = page.locator(".inside section.layer:visible")
+    layers.first.wait_for(timeout=20_000)
+    assert settled(page, page.locator(".inside:visible").first).startswith("input · 28 x 28 x 1")
+    names = [h.strip() for h in layers.locator("h4").all_inner_texts()]
+    assert names[-1] == "softmax · 10" and len(names) >= 4
+    images = page.locator(".inside img[alt='feature maps']:visible, .inside img[alt='unit activations']:visible")
+    assert images.count() == len(names) - 1
+    for i in range(images.count()):  # every layer's picture was decoded by the browser: not an empty or broken image
+        assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+    page.wait_for_timeout(500)
+    screenshot(page, "inside")
+
+
+def test_what_would_make_it_a_2(page):
+    page.get_by_role("tab", name="What would make it a...?").click()
+    page.get_by_role("radio", name="2").check()
+    verdicts = page.locator("figure.nudge:visible")
+    verdicts.first.wait_for(timeout=30_000)
+    assert verdicts.count() == 5
+    text = settled(page, page.locator(".tiles.maps:visible").first)
+    assert text.count("reads 2 after") >= 3, text  # most models were talked into a 2
+    page.wait_for_timeout(800)
+    screenshot(page, "what_if")
 
 
 def test_explore_tab(page):
@@ -124,10 +156,14 @@ def test_train_tab_shows_the_vanilla_failure_live(page):
     page.wait_for_timeout(1500)
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text(re.compile(r"step [\d,]+ / [\d,]+")).first.wait_for(timeout=60_000)
+    page.get_by_label("Change the learning rate during the run to").fill("0.05")
+    page.get_by_role("button", name="Change it now").click()
+    page.get_by_text("Learning rate 0.05 from the next steps on").wait_for(timeout=10_000)
     page.get_by_text(re.compile(r"my vanilla_mlp \d+: test accuracy")).wait_for(timeout=120_000)
     accuracy = float(re.search(r"test accuracy ([\d.]+)%", page.get_by_text(
         re.compile(r"my vanilla_mlp \d+: test accuracy")).inner_text()).group(1))
     assert accuracy < 40  # the tutorial's failure to learn, reproduced
     assert page.locator(".vega-embed, canvas.marks").count() > 0  # the curves were drawn
+    assert page.locator("img[alt='first-layer weights']:visible").count() == 1  # the weights as they learned
     page.wait_for_timeout(1000)
     screenshot(page, "train")

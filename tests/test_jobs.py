@@ -1,5 +1,7 @@
 import threading
 
+import numpy as np
+
 import pytest
 
 from mnist_flax import Mnist, Recipe
@@ -73,3 +75,21 @@ def test_hidden_units_sweep_yields_one_point_per_width(small_data):
     assert points == [8]  # stops between widths
     finished = list(hidden_units_sweep(small_data, widths=(8, 16), steps=5))
     assert [w for w, _ in finished] == [8, 16] and all(0 <= a <= 1 for _, a in finished)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_the_learning_rate_changes_during_a_run(small_data, schedule):
+    """Set to 0 after the first record, the rate stops learning from the next steps on: the weights
+    stay as they were at that record, and the history says where the rate changed."""
+    j = job(small_data, limits=Limits(learning_rate=(0.0, 1e3)), steps=200,
+            recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32, schedule=schedule))
+    weights_at_change = None
+    for update in j.train(updates_per_run=4):
+        if len(update.history) == 2:  # step 0, then the first record
+            j.set_learning_rate(0.0)
+            weights_at_change = np.array(j.run.model.first_layer.kernel[...])
+    rates = [h["learning_rate"] for h in j.history]
+    assert rates[:2] == [1e-3, 1e-3] and set(rates[2:]) == {0.0} and j.status == "finished"
+    np.testing.assert_array_equal(np.asarray(j.run.model.first_layer.kernel[...]), weights_at_change)
+    with pytest.raises(ValueError, match="Learning rate must be between"):
+        job(small_data).set_learning_rate(-1)

@@ -59,3 +59,15 @@ def test_reproduce_report_from_saved_runs(tmp_path):
 def test_sketch_accuracy_script(mnist_dir):
     out = run_script("sketch_accuracy.py", "--n", "50", "--data-dir", str(mnist_dir))
     assert "| cnn |" in out and "naive resize" in out
+
+
+def test_inside_scripts_print_their_tables(mnist_dir, tmp_path):
+    out = run_script("counterfactuals.py", "--n", "5", "--models", "mlp", "cnn", "--data-dir", str(mnist_dir),
+                     "--json", str(tmp_path / "c.json"))
+    figures = json.loads((tmp_path / "c.json").read_text())["models"]
+    assert set(figures) == {"mlp", "cnn"} and figures["cnn"]["cases"] == 45 and figures["cnn"]["success_rate"] > 0.5
+    assert "| cnn |" in out
+    out = run_script("saliency_comparison.py", "--n", "5", "--data-dir", str(mnist_dir))
+    assert "| deep_cnn |" in out and "integrated_gradients deletion" in out
+    out = run_script("view_latency.py", "--n", "3", "--data-dir", str(mnist_dir))
+    assert "| Inside |" in out and "| Compare (all five models) |" in out

@@ -14,7 +14,8 @@ LONG = ["cnn", "custom", "adam", 1e-3, 32, 5_000, 50_000, False, False, 0]
 
 
 # The train endpoint's outputs, in order (demo/train_tab.py): gradio_client returns them as tuples.
-OUTPUTS = ("progress", "status", "loss_plot", "accuracy_plot", "result", "confusion", "weights", "draw_model")
+OUTPUTS = ("progress", "status", "loss_plot", "accuracy_plot", "first_layer", "result", "confusion", "weights",
+           "draw_model")
 
 
 def named(output) -> dict:
@@ -50,6 +51,22 @@ def test_a_short_run_streams_metrics_and_ends_with_test_accuracy(client):
     assert "test accuracy" in final["result"] and "my cnn" in final["result"]
     assert float(final["result"].split("test accuracy ")[1].split("%")[0]) > 90
     assert str(final["weights"]).endswith(".safetensors")
+
+
+def test_the_learning_rate_changes_during_a_run_and_the_curves_show_where(app_url):
+    client = Client(app_url, verbose=False)
+    job = client.submit(*settings(LONG, model="mlp", steps=3000), api_name="/train")
+    wait_running(job)
+    client.predict(0.02, api_name="/change_learning_rate")
+    time.sleep(2)
+    client.predict(api_name="/stop_training")
+    outputs = [named(o) for o in job]
+    series = {row[2] for row in outputs[-2]["loss_plot"]["data"]}
+    changed = [s for s in series if s.startswith("learning rate 0.02 from step")]
+    assert len(changed) == 1 and int(changed[0].split()[-1].replace(",", "")) > 0, series
+    assert "first-layer weights" in outputs[-2]["first_layer"]  # the weights, shown as they learn
+    with pytest.raises(AppError, match="No run is going"):
+        client.predict(0.02, api_name="/change_learning_rate")
 
 
 def test_stop_ends_the_run_at_once_and_keeps_the_model(app_url):

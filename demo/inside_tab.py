@@ -1,0 +1,55 @@
+"""Inside: every layer of one model on the drawing, from the input to the softmax."""
+import html
+
+import gradio as gr
+import numpy as np
+
+import views
+from mnist_flax.inside import first_layer_weights
+from shared import DRAW_HINT, AppState, digit
+
+TEMPLATES = 8  # an MLP's most active first-layer units shown with their weights
+
+
+def view(state: AppState, image, model_name, mine=None) -> dict:
+    """The Inside view of one model on one digit (None: the canvas is empty)."""
+    if image is None:
+        return {"inside": f"<p>{DRAW_HINT}: every layer of the model will show here.</p>"}
+    predictor = state.predictor(model_name, mine)
+    sections = []
+    for i, layer in enumerate(predictor.layers(image)):
+        title = f"{html.escape(layer.name)} · {' x '.join(map(str, layer.shape))}"
+        if layer.name == "softmax":
+            body = views.bars(layer.values)
+        elif layer.values.ndim == 3:
+            body = views.feature_maps(layer.values)
+        else:
+            body = views.units(layer.values)
+            if i == 1 and layer.values.ndim == 1:  # an MLP's first dense layer: what its units look for
+                body += templates(first_layer_weights(predictor.model), layer.values)
+        sections.append(f'<section class="layer"><h4>{title}</h4>{body}</section>')
+    return {"inside": '<div class="inside">' + "".join(sections) + "</div>"}
+
+
+def templates(weights: np.ndarray, activations: np.ndarray) -> str:
+    """The first-layer weights of the most active units as 28x28 images: the strokes each looks for."""
+    top = np.argsort(-activations)[:TEMPLATES]
+    _, high, signed = views.colours(weights[top])
+    figures = "".join(
+        f"<figure>{views.picture(views.colours(weights[u], high)[0], 84, f'unit {u} weights')}"
+        f"<figcaption>unit {u}: {activations[u]:.2f}</figcaption></figure>" for u in top)
+    return (f"<p>The {TEMPLATES} most active units' weights (red: ink here excites the unit, blue: inhibits)</p>"
+            f'<div class="tiles">{figures}</div>' + views.legend(high, signed))
+
+
+def activations(state: AppState, sketch, model_name, mine=None):
+    """The `activations` endpoint: every layer's output for a Sketchpad value or image, with its name and shape."""
+    image = digit(sketch)
+    if image is None:
+        return {"message": DRAW_HINT}
+    return {"model": model_name,
+            "layers": [layer.as_dict() for layer in state.predictor(model_name, mine).layers(image)]}
+
+
+def build() -> dict:
+    return {"inside": gr.HTML(view(None, None, None)["inside"])}
