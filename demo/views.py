@@ -20,6 +20,7 @@ CSS = """.inside .layer { margin: 0 0 14px 0; }
 .tiles { display: flex; flex-wrap: wrap; gap: 10px; }
 .tiles figure { margin: 0; font-size: 0.8em; }
 .tiles figure.card { width: 150px; }
+.tiles figure.card .legend img { width: 56px; }
 .bars div { display: flex; align-items: center; gap: 6px; font-size: 0.85em; }
 .bars span.bar { display: inline-block; height: 10px; background: #f97316; }"""
 
