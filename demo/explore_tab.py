@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from mnist_flax import plots
+from mnist_flax.calibration import calibrated, reliability
 from shared import AppState, event_handler, labels, zoom
 
 
@@ -16,12 +17,23 @@ def explore(state: AppState, model_name, max_images=60) -> dict:
                        f"{len(ev.misclassified)} wrong (showing {len(gallery)})",
             "confusion": plots.confusion_matrix(ev.confusion, model_name),
             "per_class": plots.per_class_accuracy(ev.per_class_accuracy, model_name),
+            "reliability": reliability_plot(state, model_name),
             "gallery": gallery, "shown": ev.misclassified[:max_images].tolist()}
 
 
+def reliability_plot(state: AppState, model_name):
+    """How far the model's probabilities on the test set mean what they say, raw and calibrated."""
+    temperature, labels = state.predictor(model_name).temperature, state.mnist().test.labels
+    raw = state.evaluation(model_name).probabilities
+    curves = {"raw softmax": reliability(raw, labels),
+              f"calibrated (temperature {temperature:.2f})": reliability(calibrated(raw, temperature), labels)}
+    return plots.reliability_diagram(curves, f"{model_name} on the 10,000 test digits")
+
+
 def misclassified_probabilities(state: AppState, model_name, shown, event: gr.SelectData):
-    """The probabilities of the misclassified digit the visitor clicked."""
-    return labels(state.evaluation(model_name).probabilities[shown[event.index]])
+    """The (calibrated) probabilities of the misclassified digit the visitor clicked."""
+    raw = state.evaluation(model_name).probabilities[shown[event.index]]
+    return labels(calibrated(raw, state.predictor(model_name).temperature))
 
 
 def build(state: AppState) -> SimpleNamespace:
@@ -31,6 +43,7 @@ def build(state: AppState) -> SimpleNamespace:
         with gr.Row():
             shown["confusion"] = gr.Plot(label="Confusion matrix (rows: true digit)")
             shown["per_class"] = gr.Plot(label="Accuracy per digit")
+        shown["reliability"] = gr.Plot(label="Reliability: do its probabilities mean what they say?")
         with gr.Row():
             shown["gallery"] = gr.Gallery(label="Misclassified test digits (R: true, P: predicted); click one",
                                           columns=10, height=360, allow_preview=False)

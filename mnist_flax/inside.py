@@ -33,21 +33,22 @@ def _compiled_layers(graphdef, raw_pixels: bool):
     """The jitted pass that returns every layer's output, and their names (known once it is traced)."""
     names = []
 
-    def layers(params, x):
+    def layers(params, x, temperature):
         record = []
         logits = nnx.merge(graphdef, params)(network_input(x, raw_pixels), record=record)
         names[:] = ["input", *(name for name, _ in record), "softmax"]
-        return [x[..., None], *(values for _, values in record), jax.nn.softmax(logits)]
+        return [x[..., None], *(values for _, values in record), jax.nn.softmax(logits / temperature)]
 
     return jax.jit(layers), names
 
 
-def layer_activations(graphdef, params, image, raw_pixels: bool = False) -> list[Layer]:
+def layer_activations(graphdef, params, image, raw_pixels: bool = False, temperature: float = 1.0) -> list[Layer]:
     """Every layer of the network on one image (any form ``forward.model_input`` accepts), in order:
-    the input as the network reads it (28, 28, 1), each layer's output, and the softmax (10,)."""
+    the input image in [0, 1] (28, 28, 1), each layer's output, and the softmax (10,) of the logits
+    divided by ``temperature`` (a ``Predictor``'s calibration: then it equals ``predict``)."""
     x = model_input(image)[:1]
     forward, names = _compiled_layers(graphdef, raw_pixels)
-    outputs = forward(params, x)
+    outputs = forward(params, x, np.float32(temperature))
     return [Layer(name, np.asarray(values)[0]) for name, values in zip(names, outputs)]
 
 

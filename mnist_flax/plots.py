@@ -97,6 +97,25 @@ def per_class_accuracy(accuracy, title: str = ""):
     return fig
 
 
+def reliability_diagram(curves: dict, title: str = ""):
+    """Accuracy against confidence per bin, one line per ``calibration.Reliability`` in ``curves``
+    (label -> reliability); on the diagonal, a probability means what it says."""
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
+    for label, r in curves.items():
+        used = r.count > 0
+        ax.plot(r.confidence[used], r.accuracy[used], marker="o",
+                label=f"{label} (ECE {r.expected_calibration_error:.2%})")
+    ax.set_xlabel("confidence (top probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def save(fig, path):
     fig.savefig(path, dpi=100)
     plt.close(fig)

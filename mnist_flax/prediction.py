@@ -32,10 +32,19 @@ class Predictor:
     def test_accuracy(self) -> float | None:
         return self.checkpoint.metadata.get("test_accuracy")
 
-    def predict(self, images) -> np.ndarray:
+    @property
+    def temperature(self) -> float:
+        """The temperature fitted on the validation split (``scripts/calibrate.py``); 1 when none was."""
+        return float(self.checkpoint.metadata.get("temperature", 1.0))
+
+    def logits(self, images) -> np.ndarray:
+        return logits(self._graphdef, self._params, images, self.raw_pixels)
+
+    def predict(self, images, calibrated: bool = True) -> np.ndarray:
         """(N, 10) probabilities of one (28, 28) image or a batch (N, 28, 28): uint8 0..255 or
-        floats in [0, 1] (anything else raises ``ValueError``, see ``forward.model_input``)."""
-        return softmax(logits(self._graphdef, self._params, images, self.raw_pixels))
+        floats in [0, 1] (anything else raises ``ValueError``, see ``forward.model_input``). They are
+        calibrated by the model's ``temperature`` (``calibration``), or the raw softmax with ``calibrated=False``."""
+        return softmax(self.logits(images) / (self.temperature if calibrated else 1.0))
 
     def saliency(self, image, method: str = DEFAULT_SALIENCY) -> np.ndarray:
         """(28, 28) attribution of one image's top class to its pixels (``attribution.saliency``)."""
@@ -43,8 +52,8 @@ class Predictor:
                                     method)[0]
 
     def layers(self, image) -> list[Layer]:
-        """Every layer's output on one image, input to softmax (``inside.layer_activations``)."""
-        return layer_activations(self._graphdef, self._params, image, self.raw_pixels)
+        """Every layer's output on one image, input to the calibrated softmax (``inside.layer_activations``)."""
+        return layer_activations(self._graphdef, self._params, image, self.raw_pixels, self.temperature)
 
     def counterfactual(self, images, targets, **options) -> attribution.Counterfactual:
         """The images nudged until this model reads ``targets`` (``attribution.counterfactual``)."""

@@ -8,7 +8,7 @@ then write the results report (docs/results.md and curves) and bundle the best w
 
 Runs land in --runs/{recipe}/ (weights, history, figures of seed 0; every seed's test
 accuracy in {model}_seeds.json); --bundle copies each best run's weights (seed 0) into
-mnist_flax/weights/, where load_model() finds them.
+mnist_flax/weights/, where load_model() finds them, with the temperature fitted on the validation split.
 """
 import argparse
 import json
@@ -20,6 +20,7 @@ import numpy as np
 import mnist_flax
 from mnist_flax import plots
 from mnist_flax.models import count_params
+from mnist_flax.calibration import calibrate_weights
 from mnist_flax.prediction import bundled_weights_path
 from mnist_flax.recipe import RECIPE_NAMES as RECIPES
 
@@ -121,6 +122,7 @@ def main(argv=None):
                 if args.bundle and recipe_name == "best":
                     bundled_weights_path(name).parent.mkdir(exist_ok=True)
                     shutil.copyfile(Path(args.runs) / "best" / f"{name}.safetensors", bundled_weights_path(name))
+                    calibrate_weights(bundled_weights_path(name), data.validation)  # its temperature, in its metadata
     print(report(args.runs, args.docs))
 
 
