@@ -54,11 +54,11 @@ def cards(state: AppState, results, image, mine=None) -> str:
     cells = []
     for name, r in results.items():
         probabilities = np.array(list(r["probabilities"].values()))
-        saliency, high, signed = views.colours(state.predictor(name, mine).saliency(image))
+        saliency = state.predictor(name, mine).saliency(image)
         cells.append(f'<figure class="card"><figcaption><b>{html.escape(name)}</b> says <b>{r["top"]}</b></figcaption>'
-                     f"{views.bars(probabilities, top=3)}{views.picture(saliency, 112, 'saliency')}"
-                     f"{views.legend(high, signed)}<figcaption>{r['parameters']:,} parameters · test accuracy "
-                     f"{r['test_accuracy']:.2%} · {r['ms']:.2f} ms</figcaption></figure>")
+                     f"{views.bars(probabilities, top=3)}{views.saliency_map(saliency, 112)}"
+                     f"<figcaption>{r['parameters']:,} parameters · test accuracy {r['test_accuracy']:.2%} · "
+                     f"{r['ms']:.2f} ms</figcaption></figure>")
     return f'<h3>{summary}</h3><div class="tiles maps">{"".join(cells)}</div>'
 
 

@@ -42,11 +42,10 @@ def views_html(seen: np.ndarray | None = None, saliency: np.ndarray | None = Non
     if seen is None:
         return "".join(f'<figure class="view"><figcaption>{c}</figcaption><div class="empty"></div></figure>'
                        for c in captions)
-    rgb, high, signed = views.colours(saliency)
     return (f'<figure class="view"><figcaption>{captions[0]}</figcaption>'
             f'<img src="{png_data_uri(seen)}" alt="{captions[0]}"></figure>'
             f'<figure class="view"><figcaption>{captions[1]}</figcaption>'
-            f'<img src="{png_data_uri(rgb)}" alt="{captions[1]}">{views.legend(high, signed)}</figure>')
+            f'{views.saliency_map(saliency, 224, captions[1])}</figure>')
 
 
 def predict(state: AppState, sketch, model_name, mine=None):

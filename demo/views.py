@@ -35,8 +35,9 @@ def colours(values: np.ndarray, high: float | None = None) -> tuple[np.ndarray, 
     return (SIGNED if signed else UNSIGNED)[index], high, signed
 
 
-def tiled(maps: np.ndarray, columns: int) -> np.ndarray:
-    """(K, h, w) maps on one coloured grid, a one-pixel gap between them, one colour scale for all."""
+def tiled(maps: np.ndarray, columns: int) -> tuple[np.ndarray, float, bool]:
+    """(K, h, w) maps on one coloured grid, a one-pixel gap between them, one colour scale for all;
+    returns the grid and its scale (as ``colours``)."""
     rgb, high, signed = colours(maps)
     k, h, w = maps.shape
     rows = -(-k // columns)
@@ -44,7 +45,7 @@ def tiled(maps: np.ndarray, columns: int) -> np.ndarray:
     for i in range(k):
         r, c = divmod(i, columns)
         grid[r * (h + 1): r * (h + 1) + h, c * (w + 1): c * (w + 1) + w] = rgb[i]
-    return grid
+    return grid, high, signed
 
 
 def legend(high: float, signed: bool) -> str:
@@ -59,12 +60,17 @@ def picture(rgb: np.ndarray, width: int, alt: str) -> str:
     return f'<img src="{png_data_uri(rgb)}" width="{width}" alt="{html.escape(alt)}">'
 
 
+def saliency_map(saliency: np.ndarray, width: int, alt: str = "saliency") -> str:
+    """A saliency map (``Predictor.saliency``) in its colours, with its scale."""
+    rgb, high, signed = colours(saliency)
+    return picture(rgb, width, alt) + legend(high, signed)
+
+
 def feature_maps(values: np.ndarray, width: int = 600) -> str:
     """(H, W, C) feature maps as a grid of C small images with their shared scale."""
     maps = values.transpose(2, 0, 1)
     columns = min(len(maps), 16 if maps.shape[1] <= 13 else 8)
-    _, high, signed = colours(maps)
-    grid = tiled(maps, columns)
+    grid, high, signed = tiled(maps, columns)
     return picture(grid, min(width, grid.shape[1] * 6), "feature maps") + legend(high, signed)
 
 
@@ -91,7 +97,6 @@ def weights(kernels: np.ndarray, most: int = 64, width: int = 420) -> str:
     """First-layer weights, one image per unit (at most ``most``), red for ink that excites the unit
     and blue for ink that inhibits it."""
     shown = kernels[:most]
-    grid = tiled(shown, columns=8)
-    _, high, signed = colours(shown)
+    grid, high, signed = tiled(shown, columns=8)
     caption = "" if len(kernels) <= most else f"<div class='legend'>the first {most} of {len(kernels)} units</div>"
     return picture(grid, width, "first-layer weights") + legend(high, signed) + caption

@@ -38,19 +38,19 @@ def _compiled_saliency(graphdef, raw_pixels: bool, method: str):
     grad = _logit_gradient(graphdef, raw_pixels)
 
     def saliency(params, x, classes, key):
-        n = x.shape[0]
         top = jnp.argmax(nnx.merge(graphdef, params)(network_input(x, raw_pixels)), -1)
         classes = jnp.where(classes < 0, top, classes)  # -1: the image's top class
+
+        def mean_gradient(copies):  # (SAMPLES, N, 28, 28): SAMPLES copies of each image, in one batch
+            grads = grad(copies.reshape(-1, 28, 28), params, jnp.tile(classes, SAMPLES))
+            return grads.reshape(copies.shape).mean(0)
+
         if method == "gradient":
             return jnp.abs(grad(x, params, classes))
         if method == "smoothgrad":
-            noisy = x[None] + NOISE * jax.random.normal(key, (SAMPLES, *x.shape))
-            grads = grad(noisy.reshape(-1, 28, 28), params, jnp.tile(classes, SAMPLES))
-            return grads.reshape(SAMPLES, n, 28, 28).mean(0)
-        alphas = (jnp.arange(SAMPLES, dtype=jnp.float32) + 0.5) / SAMPLES  # midpoints of the path from a blank image to x
-        path = (alphas[:, None, None, None] * x[None]).reshape(-1, 28, 28)
-        grads = grad(path, params, jnp.tile(classes, SAMPLES)).reshape(SAMPLES, n, 28, 28)
-        return x * grads.mean(0)
+            return mean_gradient(x[None] + NOISE * jax.random.normal(key, (SAMPLES, *x.shape)))
+        alphas = (jnp.arange(SAMPLES, dtype=jnp.float32) + 0.5) / SAMPLES  # midpoints of the path from blank to x
+        return x * mean_gradient(alphas[:, None, None, None] * x[None])
 
     return jax.jit(saliency)
 

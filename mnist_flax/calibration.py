@@ -74,13 +74,19 @@ def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
         return softmax(np.log(probabilities) / temperature)
 
 
-def calibrate_weights(path, validation) -> float:
-    """Fits the temperature of the weights at ``path`` on ``validation`` (a Split: never the test set) and
-    stores it in their metadata, which ``Predictor.predict`` reads. Returns it."""
+def store_temperature(path, temperature: float) -> None:
+    """Writes ``temperature`` into the metadata of the weights at ``path``, which ``Predictor.predict`` reads."""
     checkpoint = load_checkpoint(path)
-    temperature = fit_temperature(model_logits(checkpoint.model, validation.images, checkpoint.recipe.raw_pixels),
-                                  validation.labels)
     kept = {k: v for k, v in checkpoint.metadata.items() if k not in ("format", "model", "version")}
     save_checkpoint(path, checkpoint.model, checkpoint.name, checkpoint.recipe,
                     **{**kept, "temperature": round(temperature, 4)})
+
+
+def calibrate_weights(path, validation) -> float:
+    """Fits the temperature of the weights at ``path`` on ``validation`` (a Split: never the test set) and
+    stores it in their metadata. Returns it."""
+    checkpoint = load_checkpoint(path)
+    temperature = fit_temperature(model_logits(checkpoint.model, validation.images, checkpoint.recipe.raw_pixels),
+                                  validation.labels)
+    store_temperature(path, temperature)
     return temperature

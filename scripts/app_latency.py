@@ -6,6 +6,7 @@
 In one run, on this machine:
 - a bare Gradio app (started here, one Sketchpad whose function returns a constant): the server's CPU per
   call with one composite image, the least any Sketchpad event costs (the floor);
+  the same event with 21 more outputs that it leaves unchanged (what each output of an event costs);
 - the app: server CPU per stroke as the page makes it (the canvas's `draw` event: label, what the model
   sees and saliency), and per `predict` call with a full Sketchpad value (three images, as API users send);
 - a classroom: --visitors visitors each sending one stroke a second (open loop, through Gradio's HTTP API)
@@ -42,6 +43,8 @@ with gr.Blocks() as demo:
     pad = gr.Sketchpad(type="numpy", canvas_size=(336, 336))
     out = gr.Label()
     pad.change(lambda sketch: {"7": 1.0}, pad, out, api_name="bare")
+    unchanged = [gr.HTML() for _ in range(21)]  # what each output of an event costs, changed or not
+    pad.input(lambda sketch: {out: {"7": 1.0}}, pad, [out, *unchanged], api_name="bare_many_outputs")
 demo.queue(default_concurrency_limit=4).launch(server_port=int(__import__("os").environ["PORT"]))
 """
 
@@ -174,6 +177,7 @@ def main(argv=None):
             bare_client = Client(bare_url, verbose=False)
             floor = cpu_per_call(bare.pid, lambda: bare_client.predict(single, api_name="/bare"), args.n)
             floor_full = cpu_per_call(bare.pid, lambda: bare_client.predict(full, api_name="/bare"), args.n)
+            many = cpu_per_call(bare.pid, lambda: bare_client.predict(single, api_name="/bare_many_outputs"), args.n)
         finally:
             bare.terminate()
         visitor = Client(args.url, verbose=False)
@@ -183,6 +187,7 @@ def main(argv=None):
           f"| call | server CPU (ms) | x the floor |\n|---|---:|---:|\n"
           f"| bare Gradio Sketchpad event, one composite image (the floor) | {floor:.1f} | 1.00 |\n"
           f"| bare Gradio Sketchpad event, the three images a browser sends | {floor_full:.1f} | {floor_full / floor:.2f} |\n"
+          f"| bare Gradio Sketchpad event, 22 outputs of which 1 changes | {many:.1f} | {many / floor:.2f} |\n"
           f"| this app, one stroke as the page makes it (`draw`) | {stroke:.1f} | {stroke / floor:.2f} |\n"
           f"| this app, `predict` with a full Sketchpad value (API) | {api:.1f} | {api / floor:.2f} |", flush=True)
     print(f"\nClassroom: {args.visitors} visitors x 1 stroke/s for {args.seconds:.0f} s (open loop)\n"

@@ -10,7 +10,7 @@ import json
 import numpy as np
 
 import mnist_flax
-from mnist_flax.calibration import BINS, calibrate_weights, expected_calibration_error, fit_temperature
+from mnist_flax.calibration import BINS, expected_calibration_error, fit_temperature, store_temperature
 from mnist_flax.forward import softmax
 from mnist_flax.prediction import bundled_weights_path, load_bundled_models
 
@@ -25,7 +25,7 @@ def main(argv=None):
     print(f"| model | temperature | test ECE before ({BINS} bins) | after | test NLL before | after |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, predictor in load_bundled_models().items():
-        temperature = fit_temperature(predictor.logits(data.validation.images), data.validation.labels)  # as stored
+        temperature = fit_temperature(predictor.logits(data.validation.images), data.validation.labels)
         test_logits = predictor.logits(data.test.images)
         before, after = (softmax(test_logits / t) for t in (1.0, temperature))
         labels = data.test.labels
@@ -38,7 +38,7 @@ def main(argv=None):
         print(f"| {name} | {temperature:.3f} | {f['ece_before']:.2%} | {f['ece_after']:.2%} | {nll[0]:.4f} | "
               f"{nll[1]:.4f} |", flush=True)
         if not args.dry_run:
-            calibrate_weights(bundled_weights_path(name), data.validation)
+            store_temperature(bundled_weights_path(name), temperature)
     if args.json:
         with open(args.json, "w") as out:
             json.dump(figures, out, indent=1)
