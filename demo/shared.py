@@ -39,7 +39,7 @@ MAX_DRAWING_SIDE = 128  # canvas.js sends at most 64 pixels a side
 class AppState:
     """Everything the handlers read: built once by ``load`` when the app is built, never at import."""
 
-    models: dict[str, Predictor]  # bundled models, best first
+    models: dict[str, Predictor]  # bundled models, best first: the first gives the default answer
     limits: Limits = Limits()
     train_concurrency: int = 1
     jobs: dict = dataclasses.field(default_factory=dict)  # session -> its running job (anything with .stop())
@@ -52,7 +52,7 @@ class AppState:
         models = load_bundled_models()
         if not models:
             sys.exit(f"No bundled weights found in mnist_flax/weights. {BUNDLE_HINT}")
-        return cls(dict(sorted(models.items(), key=lambda kv: -(kv[1].test_accuracy or 0))),
+        return cls(models,
                    Limits(max_seconds=float(os.environ.get("MNIST_FLAX_TRAIN_SECONDS", "180"))),
                    int(os.environ.get("MNIST_FLAX_TRAIN_CONCURRENCY", "1")))
 

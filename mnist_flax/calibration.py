@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from mnist_flax.checkpoints import load_checkpoint, save_checkpoint
+from mnist_flax.checkpoints import load_checkpoint
 from mnist_flax.forward import model_logits, softmax
 
 BINS = 15
@@ -76,10 +76,7 @@ def calibrated(probabilities: np.ndarray, temperature: float) -> np.ndarray:
 
 def store_temperature(path, temperature: float) -> None:
     """Writes ``temperature`` into the metadata of the weights at ``path``, which ``Predictor.predict`` reads."""
-    checkpoint = load_checkpoint(path)
-    kept = {k: v for k, v in checkpoint.metadata.items() if k not in ("format", "model", "version")}
-    save_checkpoint(path, checkpoint.model, checkpoint.name, checkpoint.recipe,
-                    **{**kept, "temperature": round(temperature, 4)})
+    load_checkpoint(path).save(temperature=round(temperature, 4))
 
 
 def calibrate_weights(path, validation) -> float:

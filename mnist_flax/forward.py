@@ -53,15 +53,20 @@ def network_input(x, raw_pixels: bool):
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(graphdef, raw_pixels: bool):
-    return jax.jit(lambda params, x: nnx.merge(graphdef, params)(network_input(x, raw_pixels)))
+def _compiled(graphdef, raw_pixels: bool, output: str):
+    def forward(params, x):
+        record = []
+        out = nnx.merge(graphdef, params)(network_input(x, raw_pixels), record=record)
+        return out if output == "logits" else record[-2][1]  # record ends with the last hidden layer, then logits
+    return jax.jit(forward)
 
 
-def logits(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
+def logits(graphdef, params, images, raw_pixels: bool = False, output: str = "logits") -> np.ndarray:
     """(N, 10) logits of ``images`` (any form ``model_input`` accepts), in padded chunks so that
-    any N reuses a handful of compiled shapes."""
+    any N reuses a handful of compiled shapes; ``output="last_hidden"`` gives the last hidden layer's
+    activations instead (the features ``novelty`` measures distances in)."""
     x = model_input(images)
-    forward = _compiled(graphdef, raw_pixels)
+    forward = _compiled(graphdef, raw_pixels, output)
     out = []
     for i in range(0, len(x), CHUNK):
         batch = x[i: i + CHUNK]
@@ -69,7 +74,9 @@ def logits(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
         padded = batch if size == len(batch) else np.concatenate([batch, np.zeros((size - len(batch), 28, 28),
                                                                                   np.float32)])
         out.append(np.asarray(forward(params, padded))[: len(batch)])
-    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
+    if not out:
+        return np.zeros((0, 10), np.float32) if output == "logits" else np.zeros((0, 0), np.float32)
+    return np.concatenate(out)
 
 
 def model_logits(model: nnx.Module, images, raw_pixels: bool = False) -> np.ndarray:

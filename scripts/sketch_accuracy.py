@@ -1,9 +1,11 @@
-"""Accuracy of every bundled model on browser-like drawings of MNIST test digits,
-with the project's sketch preprocessing and with naive resizing.
+"""Accuracy of every bundled model on browser-like drawings of MNIST test digits, with the project's
+sketch preprocessing and with naive resizing, and each model's time to answer one drawing. The first
+row (the best model on the test set) is the app's default answer.
 
-    python scripts/sketch_accuracy.py --n 1000
+    python scripts/sketch_accuracy.py --n 10000
 """
 import argparse
+import time
 
 import numpy as np
 
@@ -18,6 +20,16 @@ def naive_inputs(test: mnist_flax.Split, n: int, seed: int = 0):
     return np.stack([naive_resize(simulate_drawing(test.images[i], rng)) for i in range(n)])
 
 
+def milliseconds_per_answer(model: mnist_flax.Predictor, image: np.ndarray, repeats: int = 200) -> float:
+    """Median wall time of ``predict`` on one 28x28 image: the model's share of an answer in the app."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.predict(image)
+        times.append(time.perf_counter() - start)
+    return 1000 * float(np.median(times))
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=1000, help="number of test digits to draw")
@@ -26,11 +38,13 @@ def main(argv=None):
     test = mnist_flax.load_mnist(args.data_dir).test
     preprocessed, naive = drawn_digits(test.images[: args.n]), naive_inputs(test, args.n)
     labels = test.labels[: args.n]
-    print(f"| model | MNIST test | drawings, preprocessed | drawings, naive resize |  (first {args.n} test digits)")
-    print("|---|---:|---:|---:|")
-    for name, model in load_bundled_models().items():
+    print(f"| model | MNIST test | drawings, preprocessed | drawings, naive resize | ms per drawing |  "
+          f"(first {args.n} test digits)")
+    print("|---|---:|---:|---:|---:|")
+    for i, (name, model) in enumerate(load_bundled_models().items()):
         acc = [(model.predict(x).argmax(1) == labels).mean() for x in (test.images[: args.n], preprocessed, naive)]
-        print(f"| {name} | {acc[0]:.2%} | {acc[1]:.2%} | {acc[2]:.2%} |")
+        print(f"| {name}{' (default answer)' if i == 0 else ''} | {acc[0]:.2%} | {acc[1]:.2%} | {acc[2]:.2%} | "
+              f"{milliseconds_per_answer(model, preprocessed[0]):.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,149 @@
+"""Drawings that are not digits, to tune and to test "that does not look like a digit" (``novelty``).
+
+Two families, built differently on purpose, so that a score tuned on one is tested on the other:
+- ``tuning_set``: letters typed in a font, random-walk scribbles, two MNIST digits side by side;
+- ``held_out_set``: letters and symbols drawn as pen strokes, shapes and faces, three digits in a row,
+  hatching and spirals.
+Every item is an ink map drawn on a large canvas with a pen, and read by ``digit_from_ink`` as the app
+reads a drawing, so the models see (28, 28) uint8 images like those of ``sketch.drawn_digits``.
+"""
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from mnist_flax.sketch import digit_from_ink
+
+CANVAS = 336
+FONTS = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf", "LiberationSans-Regular.ttf")
+# Letters and signs that no digit resembles (no O, I, l, S, Z, G, B, b, g, q, T, D, U, J, z, s, o).
+TYPED = "AEFHKMNRVWXYaefhkmnrwxy#&@%"
+# Letters and symbols as strokes on a unit square (x right, y down): a polyline per stroke.
+STROKES = {
+    "A": [[(0.1, 1), (0.5, 0), (0.9, 1)], [(0.28, 0.6), (0.72, 0.6)]],
+    "E": [[(0.85, 0), (0.15, 0), (0.15, 1), (0.85, 1)], [(0.15, 0.5), (0.7, 0.5)]],
+    "F": [[(0.85, 0), (0.15, 0), (0.15, 1)], [(0.15, 0.5), (0.7, 0.5)]],
+    "H": [[(0.15, 0), (0.15, 1)], [(0.85, 0), (0.85, 1)], [(0.15, 0.5), (0.85, 0.5)]],
+    "K": [[(0.15, 0), (0.15, 1)], [(0.85, 0), (0.15, 0.55), (0.85, 1)]],
+    "M": [[(0.05, 1), (0.15, 0), (0.5, 0.6), (0.85, 0), (0.95, 1)]],
+    "N": [[(0.15, 1), (0.15, 0), (0.85, 1), (0.85, 0)]],
+    "W": [[(0, 0), (0.25, 1), (0.5, 0.35), (0.75, 1), (1, 0)]],
+    "X": [[(0.1, 0), (0.9, 1)], [(0.9, 0), (0.1, 1)]],
+    "Y": [[(0.1, 0), (0.5, 0.5), (0.9, 0)], [(0.5, 0.5), (0.5, 1)]],
+    "R": [[(0.2, 1), (0.2, 0), (0.75, 0.05), (0.8, 0.3), (0.7, 0.5), (0.2, 0.5)], [(0.45, 0.5), (0.85, 1)]],
+    "+": [[(0.5, 0), (0.5, 1)], [(0, 0.5), (1, 0.5)]],
+    "#": [[(0.35, 0), (0.25, 1)], [(0.75, 0), (0.65, 1)], [(0, 0.33), (1, 0.33)], [(0, 0.67), (1, 0.67)]],
+    "star": [[(0.5, 0), (0.2, 1), (0.98, 0.35), (0.02, 0.35), (0.8, 1), (0.5, 0)]],
+    "triangle": [[(0.5, 0.05), (0.95, 0.95), (0.05, 0.95), (0.5, 0.05)]],
+    "boxed cross": [[(0.05, 0.05), (0.95, 0.05), (0.95, 0.95), (0.05, 0.95), (0.05, 0.05)],
+                    [(0.05, 0.05), (0.95, 0.95)], [(0.95, 0.05), (0.05, 0.95)]],
+    "arrow": [[(0, 0.5), (1, 0.5)], [(0.65, 0.2), (1, 0.5), (0.65, 0.8)]],
+    "house": [[(0.1, 1), (0.1, 0.45), (0.5, 0.05), (0.9, 0.45), (0.9, 1), (0.1, 1)], [(0.1, 0.45), (0.9, 0.45)]],
+}
+
+
+def tuning_set(digits: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """(n, 28, 28) uint8 non-digits of the first family: typed letters, scribbles, digit pairs
+    (``digits``: MNIST images to pair, from the training split)."""
+    rng = np.random.default_rng(seed)
+    makers = (_typed_letter, _scribble, lambda rng: _digits_in_a_row(digits, 2, rng))
+    return np.stack([digit_from_ink(makers[i % len(makers)](rng)) for i in range(n)])
+
+
+def held_out_set(digits: np.ndarray, n: int, seed: int = 1) -> np.ndarray:
+    """(n, 28, 28) uint8 non-digits of the second family: stroked letters and symbols, faces, three
+    digits in a row, hatching, spirals (``digits``: MNIST images, from the test split)."""
+    rng = np.random.default_rng(seed)
+    makers = (_stroked_symbol, _face, lambda rng: _digits_in_a_row(digits, 3, rng), _hatching, _spiral)
+    return np.stack([digit_from_ink(makers[i % len(makers)](rng)) for i in range(n)])
+
+
+def _canvas():
+    image = Image.new("L", (CANVAS, CANVAS), 0)
+    return image, ImageDraw.Draw(image)
+
+
+def _ink(image: Image.Image) -> np.ndarray:
+    return np.asarray(image, np.float32) / 255
+
+
+def _pen(rng) -> int:
+    return int(rng.integers(10, 24))
+
+
+def _typed_letter(rng) -> np.ndarray:
+    image, draw = _canvas()
+    font = _font(FONTS[rng.integers(len(FONTS))], int(rng.integers(150, 260)))
+    draw.text((CANVAS / 2, CANVAS / 2), TYPED[rng.integers(len(TYPED))], fill=255, font=font, anchor="mm")
+    return _ink(image.rotate(rng.uniform(-15, 15), resample=Image.Resampling.BILINEAR))
+
+
+def _font(name: str, size: int):
+    try:
+        return ImageFont.truetype(name, size)
+    except OSError:  # a machine without that font: Pillow's own
+        return ImageFont.load_default(size)
+
+
+def _scribble(rng) -> np.ndarray:
+    image, draw = _canvas()
+    steps = rng.normal(0, 40, (int(rng.integers(8, 30)), 2)).cumsum(0)
+    points = CANVAS / 2 + steps - steps.mean(0)
+    draw.line([tuple(p) for p in np.clip(points, 10, CANVAS - 10)], fill=255, width=_pen(rng), joint="curve")
+    return _ink(image)
+
+
+def _digits_in_a_row(digits: np.ndarray, count: int, rng) -> np.ndarray:
+    side = CANVAS // count
+    image = Image.new("L", (CANVAS, CANVAS), 0)
+    for k, i in enumerate(rng.choice(len(digits), count, replace=False)):
+        image.paste(Image.fromarray(digits[i]).resize((side, side), Image.Resampling.BILINEAR),
+                    (k * side + int(rng.integers(-side // 8, side // 8 + 1)), (CANVAS - side) // 2))
+    return _ink(image)
+
+
+def _polyline(draw, points, rng, width: int):
+    jittered = np.asarray(points, np.float32) + rng.normal(0, 0.02, (len(points), 2))
+    draw.line([tuple(p) for p in 40 + jittered * (CANVAS - 80)], fill=255, width=width, joint="curve")
+
+
+def _stroked_symbol(rng) -> np.ndarray:
+    image, draw = _canvas()
+    strokes = list(STROKES.values())[rng.integers(len(STROKES))]
+    width = _pen(rng)
+    for stroke in strokes:
+        _polyline(draw, stroke, rng, width)
+    return _ink(image.rotate(rng.uniform(-10, 10), resample=Image.Resampling.BILINEAR))
+
+
+def _face(rng) -> np.ndarray:
+    image, draw = _canvas()
+    width, r = _pen(rng), CANVAS * rng.uniform(0.35, 0.45)
+    c = CANVAS / 2
+    draw.ellipse((c - r, c - r, c + r, c + r), outline=255, width=width)
+    for dx in (-0.35, 0.35):
+        draw.ellipse((c + dx * r - width, c - 0.3 * r - width, c + dx * r + width, c - 0.3 * r + width), fill=255)
+    mood = (20, 160) if rng.integers(2) else (200, 340)  # a smile or a frown
+    offset = 0.1 * r if mood[0] == 20 else 0.75 * r
+    draw.arc((c - 0.55 * r, c - 0.5 * r + offset, c + 0.55 * r, c + 0.5 * r + offset), *mood, fill=255, width=width)
+    return _ink(image)
+
+
+def _hatching(rng) -> np.ndarray:
+    image, draw = _canvas()
+    width, angle, count = _pen(rng) // 2, rng.uniform(0, np.pi), int(rng.integers(4, 9))
+    direction = np.array([np.cos(angle), np.sin(angle)])
+    normal = np.array([-direction[1], direction[0]])
+    for k in np.linspace(-0.35, 0.35, count) * CANVAS:
+        centre = CANVAS / 2 + k * normal
+        draw.line([tuple(centre - 0.35 * CANVAS * direction), tuple(centre + 0.35 * CANVAS * direction)], fill=255,
+                  width=width)
+    return _ink(image)
+
+
+def _spiral(rng) -> np.ndarray:
+    image, draw = _canvas()
+    turns = rng.uniform(2, 3.5)
+    t = np.linspace(0, turns * 2 * np.pi, 200)
+    radius = 0.42 * CANVAS * t / t[-1]
+    points = CANVAS / 2 + np.stack([radius * np.cos(t), radius * np.sin(t)], 1)
+    draw.line([tuple(p) for p in points], fill=255, width=_pen(rng) // 2 + 4, joint="curve")
+    return _ink(image)
