@@ -61,8 +61,9 @@ def _reduced(image: Image.Image) -> Image.Image:
     return image.reduce(factor) if factor > 1 else image
 
 
-def _as_array(image) -> np.ndarray:
-    if isinstance(image, (str, os.PathLike)):
+def float_image(image) -> np.ndarray:
+    """An image (array, PIL image, path, file object or bytes) as float32 in [0, 1], read with bounded memory."""
+    if isinstance(image, (str, os.PathLike, bytes, bytearray)) or hasattr(image, "read"):
         image = read_image(image)
     if isinstance(image, np.ndarray) and image.dtype == np.uint8 and max(image.shape[:2], default=0) > WORK_SIDE:
         try:
@@ -92,7 +93,7 @@ def _as_array(image) -> np.ndarray:
 def ink_map(image) -> np.ndarray:
     """Ink intensity in [0, 1], from alpha where strokes lie on transparency, else from luminance
     with the background's polarity (dark on light or light on dark) read off the image's border."""
-    x = _as_array(image)
+    x = float_image(image)
     if x.ndim == 3 and x.shape[2] == 4 and x[:, :, 3].min() < 0.98:
         return x[:, :, 3]
     luminance = x if x.ndim == 2 else x[:, :, :3] @ np.array([0.299, 0.587, 0.114], np.float32)
