@@ -14,7 +14,8 @@ import jax
 from tqdm import tqdm
 
 from mnist_flax import distributed
-from mnist_flax.data import ENV_VAR, load_mnist
+from mnist_flax.data import ENV_VAR, load_mnist, read_idx_split
+from mnist_flax.prediction import load_model
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES
 from mnist_flax.registry import MODELS, get_model_entry
 from mnist_flax.runs import Run
@@ -35,6 +36,10 @@ def parse_args(argv=None):
     p.add_argument("--train-size", type=int, help="train on only the first N images of the recipe's split")
     p.add_argument("--data-dir", help=f"folder with the four official MNIST .gz files (default: ${ENV_VAR}, "
                                       "else downloaded by tensorflow-datasets)")
+    p.add_argument("--init", help="start from these weights (a bundled model's name or a .safetensors file) "
+                                   "instead of a fresh initialisation: fine-tuning")
+    p.add_argument("--extra-train", metavar="FOLDER", help="add the digits of FOLDER's feedback-*.gz IDX files "
+                                                           "(scripts/feedback.py --export) to the training split")
     p.add_argument("--out", default="runs", help="output folder (default: runs)")
     p.add_argument("--coordinator-address", help="host:port of process 0, to train across processes (jax.distributed)")
     p.add_argument("--num-processes", type=int, help="how many processes train together")
@@ -49,6 +54,13 @@ def train(argv=None):
     recipe = get_model_entry(args.model).recipe(args.recipe).replace(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, optimizer=args.optimizer)
     data = load_mnist(args.data_dir)
+    extra = read_idx_split(args.extra_train, "feedback") if args.extra_train else None
+    model = None
+    if args.init:
+        start = load_model(args.init)
+        if start.name != args.model:
+            raise SystemExit(f"--init {args.init} holds a {start.name}, not a {args.model}")
+        model = start.model
     print(f"{args.model}, {args.recipe} recipe on {jax.device_count()} {jax.default_backend()} device(s) in "
           f"{jax.process_count()} process(es), this one number {jax.process_index()}: {recipe}")
     bar = tqdm(total=None, unit="step", dynamic_ncols=True, disable=not main)
@@ -61,7 +73,8 @@ def train(argv=None):
             bar.write(f"epoch {p.epoch:6.2f}  loss {p.loss:.4f}  acc {p.accuracy:.4f}  "
                       f"val_loss {p.val_loss:.4f}  val_acc {p.val_accuracy:.4f}  ({p.elapsed:.0f} s)")
 
-    run = Run(args.model, recipe, data, seed=args.seed, train_size=args.train_size).complete(
+    run = Run(args.model, recipe, data, seed=args.seed, train_size=args.train_size, model=model,
+              extra_train=extra).complete(
         show if main else lambda p: None)
     bar.close()
     where = f"weights in {run.write(args.out, label=args.recipe)}" if main else "the first process writes"

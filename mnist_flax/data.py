@@ -46,6 +46,9 @@ class Split:
     def __getitem__(self, index):
         return Split(self.images[index], self.labels[index])
 
+    def __add__(self, other: "Split") -> "Split":
+        return Split(np.concatenate([self.images, other.images]), np.concatenate([self.labels, other.labels]))
+
 
 @dataclasses.dataclass(frozen=True)
 class Mnist:
@@ -135,6 +138,30 @@ def _online(url: str, timeout: float = 3.0) -> bool:
         return False
 
 
+IDX_FILES = ("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz")  # with a prefix: train-, t10k-, feedback-
+
+
+def write_idx_split(split: Split, folder, prefix: str) -> list[Path]:
+    """``split`` as the two gzipped IDX files MNIST itself comes in, ``folder/{prefix}-images-idx3-ubyte.gz``
+    and ``...-labels-idx1-ubyte.gz`` (read back by ``read_idx_split``)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{prefix}-{name}" for name in IDX_FILES]
+    for path, array, magic in ((paths[0], split.images, 0x0803), (paths[1], split.labels, 0x0801)):
+        header = magic.to_bytes(4, "big") + b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+        with gzip.open(path, "wb") as f:
+            f.write(header + np.asarray(array, np.uint8).tobytes())
+    return paths
+
+
+def read_idx_split(folder, prefix: str) -> Split:
+    """The images and labels ``write_idx_split`` wrote (or any IDX pair named like MNIST's)."""
+    images, labels = (_read_idx(Path(folder) / f"{prefix}-{name}") for name in IDX_FILES)
+    if images.shape[1:] != (28, 28) or len(images) != len(labels):
+        raise MnistError(f"{folder}: {prefix} images {images.shape} do not match labels {labels.shape}")
+    return Split(images, labels)
+
+
 def _read_idx(path: Path) -> np.ndarray:
     """Reads an IDX file (gzipped or not): magic 0x0803 images or 0x0801 labels."""
     opener = gzip.open if str(path).endswith(".gz") else open
@@ -147,6 +174,8 @@ def _read_idx(path: Path) -> np.ndarray:
             raise ValueError(f"bad magic number {magic:#010x}")
         shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
         data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+    except FileNotFoundError:
+        raise MnistError(f"{path}: no such file") from None
     except (OSError, EOFError, ValueError) as e:
         raise MnistError(f"{path} is not a readable IDX file: {e}") from e
     return data.astype(np.int32) if ndim == 1 else data

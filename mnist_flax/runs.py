@@ -15,7 +15,7 @@ from flax import nnx
 
 from mnist_flax import plots
 from mnist_flax.checkpoints import save_checkpoint
-from mnist_flax.data import Mnist
+from mnist_flax.data import Mnist, Split
 from mnist_flax.evaluation import Evaluation, evaluate
 from mnist_flax.recipe import Recipe
 from mnist_flax.registry import get_model_entry
@@ -26,15 +26,19 @@ class Run:
     """Model ``name`` trained with ``recipe`` on ``data``.
 
     ``train_size`` keeps the first images of the recipe's training split; ``validation_size``
-    the first of its validation split (0: no validation); ``steps`` defaults to the recipe's
-    epochs; ``model`` replaces the registry's (the sweep's ad-hoc widths).
+    the first of its validation split (0: no validation); ``extra_train`` is added to the training
+    split (visitors' corrections); ``steps`` defaults to the recipe's epochs; ``model`` replaces the
+    registry's fresh one (the sweep's ad-hoc widths, or trained weights to fine-tune).
     """
 
     def __init__(self, name: str, recipe: Recipe, data: Mnist, *, seed: int = 0, train_size: int | None = None,
-                 validation_size: int | None = None, steps: int | None = None, model: nnx.Module | None = None):
+                 validation_size: int | None = None, steps: int | None = None, model: nnx.Module | None = None,
+                 extra_train: Split | None = None):
         train_split, validation = recipe_splits(recipe, data)
         self.name, self.recipe, self.seed = name, recipe, seed
         self.train_split = train_split[:train_size] if train_size else train_split
+        if extra_train is not None:
+            self.train_split = self.train_split + extra_train
         self.validation = None if validation_size == 0 else validation[:validation_size]
         self.test = data.test
         self.model = model if model is not None else get_model_entry(name).build(seed)
