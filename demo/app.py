@@ -43,4 +43,5 @@ def build(state: AppState | None = None) -> gr.Blocks:
 
 
 if __name__ == "__main__":
-    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(max_file_size=MAX_UPLOAD, css=CSS + views.CSS)
+    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(
+        max_file_size=MAX_UPLOAD, css=CSS + views.CSS, mcp_server=True)  # predict and compare as MCP tools

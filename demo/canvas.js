@@ -2,12 +2,13 @@
 // Strokes are drawn here in the browser; what is sent to the server is only the ink, cropped to the
 // drawing (with a margin) and reduced to at most SIDE pixels on its long side: a few KB of JSON
 // {width, height, ink: base64 of width*height bytes, 255 = ink}, or "" for an empty canvas. It is
-// sent while drawing (every SEND_MS) and when a stroke ends.
+// sent while drawing (every SEND_MS) and when a stroke ends. A value set by the server (an example
+// clicked, a photo read) is drawn onto the canvas, centred, and strokes can then be added to it.
 const SIDE = 64, MARGIN = 0.15, SEND_MS = 250, PEN = 18;
 const canvas = element.querySelector("canvas");
 const ctx = canvas.getContext("2d", { willReadFrequently: true });
 const small = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
-let down = false, last = null, lastSent = 0;
+let down = false, last = null, lastSent = 0, sent = "";
 
 function reset() {
   ctx.fillStyle = "white";
@@ -52,9 +53,34 @@ function inkValue() {
 
 function send() {
   lastSent = Date.now();
-  props.value = inkValue();
+  sent = inkValue();
+  props.value = sent;
   trigger("change");
 }
+
+function show(value) {
+  reset();
+  if (!value) return;
+  const { width, height, ink } = JSON.parse(value), bytes = atob(ink);
+  small.canvas.width = width; small.canvas.height = height;
+  const image = small.createImageData(width, height);
+  for (let i = 0; i < width * height; i++) {
+    const v = 255 - bytes.charCodeAt(i);
+    image.data.set([v, v, v, 255], 4 * i);
+  }
+  small.putImageData(image, 0, 0);
+  const scale = 0.9 * Math.min(canvas.width / width, canvas.height / height);
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(small.canvas, (canvas.width - width * scale) / 2, (canvas.height - height * scale) / 2,
+                width * scale, height * scale);
+}
+
+watch("value", () => {
+  if (props.value !== sent) {
+    sent = props.value;
+    show(sent);
+  }
+});
 
 canvas.addEventListener("pointerdown", (event) => {
   down = true;

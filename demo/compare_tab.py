@@ -12,9 +12,19 @@ from mnist_flax.models import count_params, forward_flops
 from shared import DRAW_HINT, AppState, digit, labels
 
 
-def compare(state: AppState, sketch, mine=None):
-    """The `compare` endpoint: every model (the visitor's too) on a Sketchpad value or image."""
-    return results(state, digit(sketch), mine)
+def compare(state: AppState, image_path: str, mine=None):
+    """Reads the handwritten digit (0-9) in an image with all five MNIST models, from a 4x50 sigmoid MLP
+    that fails on purpose to a deep CNN, so that their answers can be compared.
+
+    Args:
+        image_path: an image of one digit: a drawing, a photo of a digit on paper or an MNIST image (a file
+            path or URL); it is cropped, centred and scaled to 28x28 as MNIST was.
+
+    Returns:
+        Per model: its answer (top), the calibrated probability of each digit, its number of parameters,
+        its accuracy on the MNIST test set and the milliseconds it took.
+    """
+    return results(state, digit(image_path), mine)
 
 
 def view(state: AppState, image, mine=None) -> dict:

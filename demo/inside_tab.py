@@ -42,9 +42,17 @@ def templates(weights: np.ndarray, activations: np.ndarray) -> str:
             f'<div class="tiles">{figures}</div>' + views.legend(high, signed))
 
 
-def activations(state: AppState, sketch, model_name, mine=None):
-    """The `activations` endpoint: every layer's output for a Sketchpad value or image, with its name and shape."""
-    image = digit(sketch)
+def activations(state: AppState, image_path: str, model_name: str = "cnn", mine=None):
+    """Every layer's output of one MNIST model on an image of a digit, from input to softmax.
+
+    Args:
+        image_path: an image of one digit (a file path or URL), read as in `predict`.
+        model_name: cnn, deep_cnn, mlp, shallow_mlp or vanilla_mlp.
+
+    Returns:
+        The model's layers in order, each with its name, shape and values.
+    """
+    image = digit(image_path)
     if image is None:
         return {"message": DRAW_HINT}
     return {"model": model_name,

@@ -13,19 +13,21 @@ from pathlib import Path
 
 import gradio as gr
 import numpy as np
-from gradio.data_classes import FileData
 from PIL import Image
 
 import mnist_flax
+from mnist_flax import feedback
 from mnist_flax.jobs import Limits
 from mnist_flax.prediction import BUNDLE_HINT, Predictor, enable_compilation_cache, load_bundled_models, load_model
-from mnist_flax.sketch import read_image
+from mnist_flax.photo import preprocess_photo
 
 DRAW_HINT = "Draw a digit"
 ZOOM = 8  # the 28x28 views are shown at 224x224
 CSS = """figure.view { display: inline-block; margin: 0 12px 0 0; }
 figure.view img, figure.view .empty { width: 224px; height: 224px; image-rendering: pixelated; background: black; }
-figure.view figcaption { font-size: 0.85em; }"""
+figure.view figcaption { font-size: 0.85em; }
+p.not-a-digit { background: #fff3cd; color: #664d03; border-left: 4px solid #e0a800; padding: 6px 10px; margin: 0; }
+.kept p { font-size: 0.8em; color: #666; }"""
 CANVAS_JS = (Path(__file__).parent / "canvas.js").read_text()
 CANVAS_HTML = """<div class="drawing"><canvas width="336" height="336" aria-label="Drawing canvas"></canvas>
 <button type="button" class="clear">Clear canvas</button></div>"""
@@ -43,6 +45,7 @@ class AppState:
     limits: Limits = Limits()
     train_concurrency: int = 1
     jobs: dict = dataclasses.field(default_factory=dict)  # session -> its running job (anything with .stop())
+    feedback_sync: object = None  # pushes corrections to a Hub dataset, when one is configured (feedback.hub_sync)
     _cache: dict = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
@@ -54,11 +57,22 @@ class AppState:
             sys.exit(f"No bundled weights found in mnist_flax/weights. {BUNDLE_HINT}")
         return cls(models,
                    Limits(max_seconds=float(os.environ.get("MNIST_FLAX_TRAIN_SECONDS", "180"))),
-                   int(os.environ.get("MNIST_FLAX_TRAIN_CONCURRENCY", "1")))
+                   int(os.environ.get("MNIST_FLAX_TRAIN_CONCURRENCY", "1")), feedback_sync=feedback.hub_sync())
 
     @property
     def names(self) -> list[str]:
         return list(self.models)
+
+    @property
+    def judge(self) -> Predictor | None:
+        """The model whose features say whether a drawing looks like a digit (``Predictor.is_digit``)."""
+        return next((m for m in self.models.values() if m.detector is not None), None)
+
+    def remember(self, key, compute):
+        """``compute()``, kept under ``key`` for the next time (the examples' answers)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
 
     def predictor(self, name: str, mine: dict | None = None) -> Predictor:
         """A bundled model, or one this visitor trained (``mine``: name -> path of its weights)."""
@@ -100,10 +114,13 @@ def _visitor_model(path):
     return load_model(path)
 
 
-def digit(sketch) -> np.ndarray | None:
-    """The MNIST-format digit, or None for a blank canvas; unreadable input is a gr.Error."""
+def digit(image) -> np.ndarray | None:
+    """The MNIST-format digit of an image file (a drawing, a photo of paper, an MNIST image), or None when
+    it holds none; unreadable input is a gr.Error."""
+    if image is None:
+        return None
     try:
-        return mnist_flax.preprocess_sketch(sketch)
+        return preprocess_photo(image)
     except mnist_flax.BlankSketchError:
         return None
     except mnist_flax.SketchError as e:
@@ -112,6 +129,19 @@ def digit(sketch) -> np.ndarray | None:
 
 def drawing_digit(value: str | None) -> np.ndarray | None:
     """The MNIST-format digit from the drawing canvas's value (canvas.js), or None for an empty canvas."""
+    ink = drawing_ink(value)
+    if ink is None:
+        return None
+    try:
+        return mnist_flax.sketch.digit_from_ink(ink / np.float32(255))
+    except mnist_flax.BlankSketchError:
+        return None
+    except mnist_flax.SketchError as e:
+        raise gr.Error(str(e))
+
+
+def drawing_ink(value: str | None) -> np.ndarray | None:
+    """The ink the drawing canvas sent ((H, W) uint8, 255 = ink), or None for an empty canvas."""
     if not value:
         return None
     try:
@@ -122,17 +152,13 @@ def drawing_digit(value: str | None) -> np.ndarray | None:
             raise ValueError(f"a {width}x{height} drawing with {ink.size} ink values")
     except (ValueError, KeyError, TypeError) as e:
         raise gr.Error(f"The drawing could not be read ({e}).") from None
-    try:
-        return mnist_flax.sketch.digit_from_ink(ink.reshape(height, width) / np.float32(255))
-    except mnist_flax.BlankSketchError:
-        return None
-    except mnist_flax.SketchError as e:
-        raise gr.Error(str(e))
+    return ink.reshape(height, width)
 
 
 def canvas_value(ink: np.ndarray) -> str:
     """What canvas.js sends for a canvas holding ``ink`` ((H, W) uint8, 255 = ink): the ink cropped with a
-    15% margin and reduced to at most 64 pixels on its long side (for tests and load scripts)."""
+    15% margin and reduced to at most 64 pixels on its long side. The app puts examples and photos on the
+    canvas this way; tests and load scripts draw with it."""
     rows, cols = np.flatnonzero(ink.max(1) > 5), np.flatnonzero(ink.max(0) > 5)
     pad = int(0.15 * max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
     crop = Image.fromarray(ink[max(0, rows[0] - pad): rows[-1] + pad + 1, max(0, cols[0] - pad): cols[-1] + pad + 1])
@@ -161,24 +187,15 @@ def labels(probabilities) -> dict[str, float]:
     return {str(i): float(p) for i, p in enumerate(probabilities)}
 
 
-class BoundedSketchpad(gr.Sketchpad):
-    """Gradio's Sketchpad, whose images are read with bounded memory (``mnist_flax.sketch.read_image``):
-    a huge upload is refused from its header, and a file that is not an image gets a clear message,
-    before Gradio would decode either whole."""
+class ImageInput(gr.Image):
+    """Gradio's Image input (a file, a URL, the webcam), passing the file's path without opening it:
+    ``read_image`` then reads it with bounded memory, refusing a huge image from its header and saying
+    clearly what is wrong with a file that is not an image."""
 
-    def convert_and_format_image(self, file, flatten_on_white=False):  # Gradio's hook for each image it receives
-        if file is None:
-            return None
-        try:
-            return np.asarray(read_image(file.path if isinstance(file, FileData) else bytes(file)))
-        except mnist_flax.SketchError as e:
-            raise gr.Error(f"{str(e)[0].upper()}{str(e)[1:]}.")
-
-
-def sketchpad(**options) -> gr.Sketchpad:
-    """The input of the `predict` and `compare` endpoints: a Sketchpad value, or any image as its composite."""
-    return BoundedSketchpad(label="Draw a digit", type="numpy", canvas_size=(336, 336), layers=False, transforms=(),
-                            brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"), **options)
+    def preprocess(self, payload):
+        if payload is None or payload.path is None:  # nothing, or a data: URL (decoded by Gradio)
+            return super().preprocess(payload)
+        return payload.path
 
 
 def event_handler(fn, state: AppState, components: dict | None = None):
@@ -199,5 +216,5 @@ def event_handler(fn, state: AppState, components: dict | None = None):
     signature = inspect.signature(fn)
     wrapped.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
     wrapped.__annotations__ = {k: v for k, v in fn.__annotations__.items() if k != "state"}
-    wrapped.__name__ = fn.__name__
+    wrapped.__name__, wrapped.__doc__ = fn.__name__, fn.__doc__  # MCP names and describes tools by these
     return wrapped

@@ -46,10 +46,19 @@ def view(state: AppState, image, target, mine=None) -> dict:
             "whatif_plot": pd.DataFrame(rows, columns=["step", "probability of the target", "model"])}
 
 
-def counterfactual(state: AppState, sketch, model_name, target, mine=None):
-    """The `counterfactual` endpoint: one model's nudge of a Sketchpad value or image toward ``target``:
-    the image at each step (28x28, 0..1), its probabilities, and whether and when the target came first."""
-    image = digit(sketch)
+def counterfactual(state: AppState, image_path: str, model_name: str, target: int, mine=None):
+    """Nudges an image of a digit, step by step, until one MNIST model reads another digit.
+
+    Args:
+        image_path: an image of one digit (a file path or URL), read as in `predict`.
+        model_name: cnn, deep_cnn, mlp, shallow_mlp or vanilla_mlp.
+        target: the digit (0-9) the model should come to read.
+
+    Returns:
+        The image at each step (28x28, 0..1) with the model's probabilities, whether the target came first
+        (reached), after how many steps, and the size of the change (L2).
+    """
+    image = digit(image_path)
     if image is None:
         return {"message": DRAW_HINT}
     if str(target) not in [str(d) for d in range(10)]:

@@ -101,8 +101,16 @@ def _digits_in_a_row(digits: np.ndarray, count: int, rng) -> np.ndarray:
 
 
 def _polyline(draw, points, rng, width: int):
-    jittered = np.asarray(points, np.float32) + rng.normal(0, 0.02, (len(points), 2))
+    jittered = np.asarray(points, np.float32) + (0 if rng is None else rng.normal(0, 0.02, (len(points), 2)))
     draw.line([tuple(p) for p in 40 + jittered * (CANVAS - 80)], fill=255, width=width, joint="curve")
+
+
+def draw_strokes(strokes: list, width: int = 18) -> np.ndarray:
+    """(CANVAS, CANVAS) uint8 ink of pen ``strokes`` (polylines on the unit square, x right, y down)."""
+    image, draw = _canvas()
+    for stroke in strokes:
+        _polyline(draw, stroke, None, width)
+    return np.asarray(image)
 
 
 def _stroked_symbol(rng) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from mnist_flax.sketch import BlankSketchError, float_image, digit_from_ink
+from mnist_flax.sketch import BlankSketchError, SketchError, digit_from_ink, float_image
 
 WORK_SIDE = 384  # photos are read at this long side: the smallest digit kept is still larger than 20x20
 SMALL = 128
@@ -72,6 +72,8 @@ def _luminance(image) -> np.ndarray:
     if x.ndim == 3 and x.shape[2] == 4:  # a transparent background reads as white paper
         x = x[:, :, :3] * x[:, :, 3:] + (1 - x[:, :, 3:])
     luminance = x if x.ndim == 2 else x[:, :, :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    if min(luminance.shape) < 2:
+        raise SketchError(f"a {luminance.shape[1]}x{luminance.shape[0]} image is too small to hold a digit")
     factor = max(luminance.shape) / WORK_SIDE
     if max(luminance.shape) < SMALL:  # small images are enlarged: the closing needs room
         factor = max(luminance.shape) / SMALL

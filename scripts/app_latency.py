@@ -182,7 +182,8 @@ def main(argv=None):
             bare.terminate()
         visitor = Client(args.url, verbose=False)
         stroke = cpu_per_call(args.pid, lambda: visitor.predict(drawing, "cnn", "3", api_name="/draw"), args.n)
-        api = cpu_per_call(args.pid, lambda: visitor.predict(full, "cnn", api_name="/predict"), args.n)
+        api = cpu_per_call(args.pid, lambda: visitor.predict(handle_file(str(composite)), "cnn", api_name="/predict"),
+                           args.n)
     print(f"Server CPU per call (ms, mean of {args.n}):\n"
           f"| call | server CPU (ms) | x the floor |\n|---|---:|---:|\n"
           f"| bare Gradio Sketchpad event, one composite image (the floor) | {floor:.1f} | 1.00 |\n"

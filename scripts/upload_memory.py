@@ -20,7 +20,6 @@ import numpy as np
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from mnist_flax import sketchpad_value
 
 
 def resident_mb(pid: int) -> float:
@@ -54,7 +53,7 @@ def burst(url: str, pid: int, path: Path, n: int) -> dict:
     def call(client):
         start = time.perf_counter()
         try:
-            answer = str(client.predict(sketchpad_value(handle_file(str(path))), "cnn", api_name="/predict"))
+            answer = str(client.predict(handle_file(str(path)), "cnn", api_name="/predict"))
         except Exception as e:  # the app's refusal arrives as an error
             answer = f"refused: {e}"
         return time.perf_counter() - start, answer
@@ -94,8 +93,7 @@ def main(argv=None):
         Image.fromarray(seven).save(tmp / "seven.png")
         start = time.perf_counter()
         answer = Client(args.url, verbose=False).predict(
-            sketchpad_value(handle_file(str(tmp / "seven.png")), [handle_file(str(tmp / "seven.png"))]), "cnn",
-            api_name="/predict")
+            handle_file(str(tmp / "seven.png")), "cnn", api_name="/predict")
         print(f"\nA normal prediction right after: {answer['label']} in {time.perf_counter() - start:.2f} s")
 
 

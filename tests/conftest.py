@@ -85,16 +85,16 @@ def client(app_url):
 
 
 @pytest.fixture(scope="session")
-def sketch_file(tmp_path_factory):
-    """Writes an image array as a PNG and returns it as a Sketchpad value for gradio_client."""
+def image_file(tmp_path_factory):
+    """Writes an image array as a PNG and returns it as gradio_client sends a file to an image input."""
     from gradio_client import handle_file
     from PIL import Image
 
     folder = tmp_path_factory.mktemp("sketches")
 
-    def make(array, name="sketch", as_layer=True):
+    def make(array, name="image"):
         path = folder / f"{name}.png"
         Image.fromarray(array).save(path)
-        return mnist_flax.sketchpad_value(handle_file(str(path)), [handle_file(str(path))] if as_layer else [])
+        return handle_file(str(path))
 
     return make

@@ -8,7 +8,7 @@ from mnist_flax.sketch import simulate_drawing
 
 
 def drawing(mnist, i, seed=0):
-    """A test digit drawn as black strokes on a transparent layer, as the Sketchpad sends it."""
+    """A test digit drawn as black strokes on a transparent layer (a PNG of a drawing)."""
     return simulate_drawing(mnist.test.images[i], np.random.default_rng(seed + i), as_layer=True)["layers"][0]
 
 
@@ -16,17 +16,17 @@ def top(result):
     return result["label"]
 
 
-def test_predictions_on_drawn_test_digits(client, mnist, sketch_file):
+def test_predictions_on_drawn_test_digits(client, mnist, image_file):
     right = 0
     for i in range(20):
-        result = client.predict(sketch_file(drawing(mnist, i), f"d{i}"), "cnn", api_name="/predict")
+        result = client.predict(image_file(drawing(mnist, i), f"d{i}"), "cnn", api_name="/predict")
         assert len(result["confidences"]) == 10
         right += top(result) == str(mnist.test.labels[i])
     assert right >= 18
 
 
-def test_compare_runs_every_model(client, mnist, sketch_file):
-    result = client.predict(sketch_file(drawing(mnist, 0), "c0"), api_name="/compare")
+def test_compare_runs_every_model(client, mnist, image_file):
+    result = client.predict(image_file(drawing(mnist, 0), "c0"), api_name="/compare")
     assert set(result) == set(MODELS)
     for name, r in result.items():
         assert set(r) == {"top", "probabilities", "parameters", "test_accuracy", "ms"}
@@ -40,46 +40,43 @@ def test_compare_runs_every_model(client, mnist, sketch_file):
     ("black", np.zeros((336, 336, 3), np.uint8), "Draw a digit"),
     ("tiny", np.zeros((1, 1, 3), np.uint8), "too small"),
 ])
-def test_bad_canvases_get_a_message_and_the_app_stays_up(client, mnist, sketch_file, name, image, message):
-    as_layer = image.shape[-1] == 4
+def test_bad_canvases_get_a_message_and_the_app_stays_up(client, mnist, image_file, name, image, message):
     try:
-        result = client.predict(sketch_file(image, name, as_layer), "cnn", api_name="/predict")
+        result = client.predict(image_file(image, name), "cnn", api_name="/predict")
         assert message in result["label"]
     except AppError as e:
         assert message in str(e)
-    ok = client.predict(sketch_file(drawing(mnist, 1), "after"), "cnn", api_name="/predict")
+    ok = client.predict(image_file(drawing(mnist, 1), "after"), "cnn", api_name="/predict")
     assert top(ok) == str(mnist.test.labels[1])
 
 
-def test_files_that_are_not_images_or_too_large_get_a_clear_message(client, mnist, sketch_file, tmp_path):
+def test_files_that_are_not_images_or_too_large_get_a_clear_message(client, mnist, image_file, tmp_path):
     from gradio_client import handle_file
     from PIL import Image
-
-    from mnist_flax import sketchpad_value
 
     (tmp_path / "notes.png").write_text("this is a text file named .png")
     Image.new("L", (7000, 7000), 255).save(tmp_path / "page.png")  # 7000x7000: a few KB of PNG
     for path, message in ((tmp_path / "notes.png", "not an image"), (tmp_path / "page.png", "7000x7000 image is too large")):
         with pytest.raises(AppError, match=message):
-            client.predict(sketchpad_value(handle_file(str(path))), "cnn", api_name="/predict")
-    ok = client.predict(sketch_file(drawing(mnist, 4), "after_bad_files"), "cnn", api_name="/predict")
+            client.predict(handle_file(str(path)), "cnn", api_name="/predict")
+    ok = client.predict(image_file(drawing(mnist, 4), "after_bad_files"), "cnn", api_name="/predict")
     assert top(ok) == str(mnist.test.labels[4])  # the app stays up
 
 
 @pytest.mark.parametrize("name", ["gray", "rgba", "huge"])
-def test_other_image_formats_and_sizes_are_read(client, mnist, sketch_file, name):
+def test_other_image_formats_and_sizes_are_read(client, mnist, image_file, name):
     from PIL import Image
 
     ink = drawing(mnist, 2)[..., 3]
     image = {"gray": 255 - ink, "rgba": np.dstack([np.zeros((*ink.shape, 3), np.uint8), ink]),
              "huge": 255 - np.asarray(Image.fromarray(ink).resize((4000, 4000)))}[name]
-    result = client.predict(sketch_file(image, name, as_layer=name == "rgba"), "cnn", api_name="/predict")
+    result = client.predict(image_file(image, name), "cnn", api_name="/predict")
     assert top(result) == str(mnist.test.labels[2])
 
 
-def test_missing_value_and_unknown_model(client, mnist, sketch_file):
+def test_missing_value_and_unknown_model(client, mnist, image_file):
     assert client.predict(None, "cnn", api_name="/predict")["label"] == "Draw a digit"
     with pytest.raises(AppError, match="resnet"):
-        client.predict(sketch_file(drawing(mnist, 3), "u"), "resnet", api_name="/predict")
-    assert top(client.predict(sketch_file(drawing(mnist, 3), "u2"), "cnn", api_name="/predict")) == str(
+        client.predict(image_file(drawing(mnist, 3), "u"), "resnet", api_name="/predict")
+    assert top(client.predict(image_file(drawing(mnist, 3), "u2"), "cnn", api_name="/predict")) == str(
         mnist.test.labels[3])

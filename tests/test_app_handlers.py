@@ -29,26 +29,25 @@ def state(mnist_dir):
 
 @pytest.fixture(scope="module")
 def drawings(mnist):
-    """Test digits as the Sketchpad sends them (API users), and as the page's canvas sends them."""
+    """Test digits as images (API users send files), and as the page's canvas sends them."""
     rng = np.random.default_rng(0)
     out = []
     for i in range(5):
         sketch = simulate_drawing(mnist.test.images[i], rng)
         ink = 255 - np.asarray(Image.fromarray(sketch["composite"]).convert("L"))
-        out.append((sketch, canvas_value(ink), int(mnist.test.labels[i])))
+        out.append((sketch["composite"], canvas_value(ink), int(mnist.test.labels[i])))
     return out
 
 
 def test_predict_reads_drawings_and_asks_for_one_when_blank(state, drawings):
     right = 0
-    for sketch, _, label in drawings:
-        probabilities = draw_tab.predict(state, sketch, "cnn")
+    for image, _, label in drawings:
+        probabilities = draw_tab.predict(state, image, "cnn")
         assert set(probabilities) == {str(d) for d in range(10)}
         right += max(probabilities, key=probabilities.get) == str(label)
     assert right >= 4
     assert draw_tab.predict(state, None, "cnn") == DRAW_HINT
-    assert draw_tab.predict(state, {"background": None, "layers": [], "composite": np.full((50, 50, 3), 255,
-                                                                                            np.uint8)}, "cnn") == DRAW_HINT
+    assert draw_tab.predict(state, np.full((50, 50, 3), 255, np.uint8), "cnn") == DRAW_HINT
 
 
 def pngs(html):
@@ -128,8 +127,8 @@ def test_a_malformed_canvas_value_gets_a_message(state, value):
 
 
 def test_compare_and_its_cards(state, drawings):
-    sketch, drawing, label = drawings[0]
-    results = compare_tab.compare(state, sketch)
+    image, drawing, label = drawings[0]
+    results = compare_tab.compare(state, image)
     assert list(results) == state.names
     shown = draw_tab.show(state, drawing, "cnn", "Compare", "3")["compare"]
     assert f"<h3>All {len(MODELS)} models say <b>{label}</b></h3>" in shown or "disagree" in shown

@@ -58,7 +58,18 @@ def test_reproduce_report_from_saved_runs(tmp_path):
 
 def test_sketch_accuracy_script(mnist_dir):
     out = run_script("sketch_accuracy.py", "--n", "50", "--data-dir", str(mnist_dir))
-    assert "| cnn |" in out and "naive resize" in out
+    assert "| cnn (default answer) |" in out and "naive resize" in out and "ms per drawing" in out
+
+
+def test_trust_scripts_print_their_tables(mnist_dir, tmp_path):
+    out = run_script("photo_accuracy.py", "--n", "20", "--data-dir", str(mnist_dir))
+    assert "| cnn |" in out and "20 synthetic photos" in out
+    before = (ROOT / "mnist_flax" / "weights" / "deep_cnn.safetensors").read_bytes()
+    out = run_script("not_a_digit.py", "--dry-run", "--n-validation", "200", "--n-test", "200", "--n", "50",
+                     "--data-dir", str(mnist_dir), "--json", str(tmp_path / "n.json"))
+    figures = json.loads((tmp_path / "n.json").read_text())
+    assert len(figures["scores"]) == 5 and set(figures["chosen_by_family"]) >= {"faces", "scribbles", "two digits"}
+    assert "(chosen)" in out and (ROOT / "mnist_flax" / "weights" / "deep_cnn.safetensors").read_bytes() == before
 
 
 def test_inside_scripts_print_their_tables(mnist_dir, tmp_path):

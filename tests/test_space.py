@@ -53,7 +53,7 @@ def test_dry_run_lists_every_file_offline():
     assert "tests/" not in result.stdout and "scripts/" not in result.stdout
 
 
-def test_the_app_starts_from_the_upload_set_alone(deploy, tmp_path, mnist, sketch_file):
+def test_the_app_starts_from_the_upload_set_alone(deploy, tmp_path, mnist, image_file):
     """A Space has only the uploaded files: the app must start from them and answer right."""
     from gradio_client import Client
 
@@ -68,7 +68,7 @@ def test_the_app_starts_from_the_upload_set_alone(deploy, tmp_path, mnist, sketc
     try:
         client = Client(url, verbose=False)
         drawing = simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0]
-        sketch = sketch_file(drawing, "space_seven")
+        sketch = image_file(drawing, "space_seven")
         assert client.predict(sketch, "cnn", api_name="/predict")["label"] == str(mnist.test.labels[0])
     finally:
         app.terminate()

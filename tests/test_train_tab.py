@@ -100,14 +100,14 @@ def test_a_diverging_run_stops_with_an_explanation(client):
     assert "learning rate" in str(outputs[-1]["status"])
 
 
-def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnist, sketch_file):
+def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnist, image_file):
     alice, bob = Client(app_url, verbose=False), Client(app_url, verbose=False)
     job = alice.submit(*LONG, api_name="/train")
     wait_running(job)
     bob.predict(api_name="/stop_training")  # Bob's stop must not touch Alice's run
     time.sleep(1.5)
     assert not job.done()
-    sketch = sketch_file(simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0])
+    sketch = image_file(simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0])
     start = time.time()
     answer = bob.predict(sketch, "cnn", api_name="/predict")
     assert time.time() - start < 2 and answer["label"] == str(mnist.test.labels[0])
