@@ -192,6 +192,8 @@ class ImageInput(gr.Image):
     ``read_image`` then reads it with bounded memory, refusing a huge image from its header and saying
     clearly what is wrong with a file that is not an image."""
 
+    is_template = True  # the page renders it as Gradio's own Image (get_block_name)
+
     def preprocess(self, payload):
         if payload is None or payload.path is None:  # nothing, or a data: URL (decoded by Gradio)
             return super().preprocess(payload)

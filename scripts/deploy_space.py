@@ -51,7 +51,7 @@ def front_matter(readme: Path) -> dict:
 def pinned(requirement: str, requirements: Path) -> str | None:
     for line in requirements.read_text().splitlines():
         name, _, version = line.split("#")[0].strip().partition("==")
-        if name.strip().lower() == requirement:
+        if name.split("[")[0].strip().lower() == requirement:  # gradio[mcp]==6.31.0 pins gradio
             return version.strip()
     return None
 

@@ -92,6 +92,23 @@ def test_draw_a_digit_and_read_the_prediction(page, digit):
     screenshot(page, f"draw_{digit}")
 
 
+def test_an_example_goes_onto_the_canvas_and_a_non_digit_is_said_so(page):
+    page.get_by_role("tab", name="Draw", exact=True).click()
+    page.get_by_role("tab", name="Answer").click()
+    clear(page)
+    page.get_by_text("7", exact=True).locator("visible=true").last.click()
+    assert predicted(page) == "7"
+    ink = page.locator("canvas:visible").first.evaluate(
+        "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 == 0 && v < 128)"
+        ".length")
+    assert ink > 500  # the example is drawn on the canvas, where strokes can be added
+    assert page.locator(".not-a-digit:visible").count() == 0
+    page.get_by_text("the letter M", exact=True).click()
+    page.locator(".not-a-digit:visible").wait_for(timeout=20_000)
+    assert "does not look like a digit" in page.locator(".not-a-digit:visible").inner_text()
+    screenshot(page, "not_a_digit")
+
+
 def test_compare_view(page):
     page.get_by_role("tab", name="Draw", exact=True).click()
     clear(page)
