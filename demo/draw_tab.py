@@ -21,16 +21,17 @@ from shared import (DRAW_HINT, AppState, canvas_value, digit, drawing_canvas, dr
 VIEWS = ("Answer", "Compare", "Inside", "What would make it a...?")
 
 
-EXAMPLE_VALUES = examples.example_values()
+EXAMPLE_INKS = examples.example_inks()
+EXAMPLE_VALUES = {name: canvas_value(ink) for name, ink in EXAMPLE_INKS.items()}  # as the canvas holds them
 NOT_A_DIGIT = ("<p class='not-a-digit'>This does not look like a digit: it lies far from every digit the models "
                "learned from. The bars show what the model answers anyway.</p>")
 
 
 def show(state: AppState, drawing, model_name, view, target, mine=None) -> dict:
     """The shown view for the canvas's drawing; the other views keep what they showed. An example's
-    views are computed once and kept."""
-    if drawing in EXAMPLE_VALUES.values() and model_name in state.models:
-        return state.remember(("view", drawing, model_name, view, target),
+    answer is computed once per bundled model and kept."""
+    if view == VIEWS[0] and drawing in EXAMPLE_VALUES.values() and model_name in state.models:
+        return state.remember(("answer", drawing, model_name),
                               lambda: view_of(state, drawing, model_name, view, target))
     return view_of(state, drawing, model_name, view, target, mine)
 
@@ -168,7 +169,7 @@ def build(state: AppState, mine: gr.State) -> SimpleNamespace:
                         shown.update(inside_tab.build())
                     with gr.Tab(VIEWS[3]) as tabs[VIEWS[3]]:
                         shown.update(whatif_tab.build())
-        gallery = gr.Gallery([(255 - ink, name) for name, ink in examples.example_inks().items()],
+        gallery = gr.Gallery([(255 - ink, name) for name, ink in EXAMPLE_INKS.items()],
                              label="Examples: click one (clean digits, hard ones that split the models, "
                                    "and two that are not digits)", columns=12, height=140, allow_preview=False,
                              object_fit="contain")

@@ -4,7 +4,6 @@ hard ones were picked among jittered drawings for how much the bundled models di
 import numpy as np
 
 from mnist_flax.non_digits import STROKES, draw_strokes
-from shared import canvas_value
 
 
 def _arc(cx, cy, rx, ry, start, stop, n=24):
@@ -39,7 +38,3 @@ def example_inks() -> dict[str, np.ndarray]:
     """Each example's ink, (336, 336) uint8 with 255 = ink, as the canvas would hold it."""
     return {name: draw_strokes(strokes) for name, strokes in EXAMPLES.items()}
 
-
-def example_values() -> dict[str, str]:
-    """Each example as the canvas's value (what canvas.js sends for it)."""
-    return {name: canvas_value(ink) for name, ink in example_inks().items()}

@@ -61,10 +61,18 @@ def _compiled(graphdef, raw_pixels: bool, output: str):
     return jax.jit(forward)
 
 
-def logits(graphdef, params, images, raw_pixels: bool = False, output: str = "logits") -> np.ndarray:
+def logits(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
     """(N, 10) logits of ``images`` (any form ``model_input`` accepts), in padded chunks so that
-    any N reuses a handful of compiled shapes; ``output="last_hidden"`` gives the last hidden layer's
-    activations instead (the features ``novelty`` measures distances in)."""
+    any N reuses a handful of compiled shapes."""
+    return _in_chunks(graphdef, params, images, raw_pixels, "logits")
+
+
+def last_hidden(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
+    """(N, F) activations of the last hidden layer (the features ``novelty`` measures distances in)."""
+    return _in_chunks(graphdef, params, images, raw_pixels, "last_hidden")
+
+
+def _in_chunks(graphdef, params, images, raw_pixels: bool, output: str) -> np.ndarray:
     x = model_input(images)
     forward = _compiled(graphdef, raw_pixels, output)
     out = []
@@ -74,9 +82,7 @@ def logits(graphdef, params, images, raw_pixels: bool = False, output: str = "lo
         padded = batch if size == len(batch) else np.concatenate([batch, np.zeros((size - len(batch), 28, 28),
                                                                                   np.float32)])
         out.append(np.asarray(forward(params, padded))[: len(batch)])
-    if not out:
-        return np.zeros((0, 10), np.float32) if output == "logits" else np.zeros((0, 0), np.float32)
-    return np.concatenate(out)
+    return np.concatenate(out) if out else np.zeros((0, 10 if output == "logits" else 0), np.float32)
 
 
 def model_logits(model: nnx.Module, images, raw_pixels: bool = False) -> np.ndarray:

@@ -10,7 +10,7 @@ from flax import nnx
 
 from mnist_flax.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from mnist_flax import attribution
-from mnist_flax.forward import logits, model_input, softmax
+from mnist_flax.forward import last_hidden, logits, model_input, softmax
 from mnist_flax.inside import Layer, layer_activations
 from mnist_flax.novelty import DigitDetector
 from mnist_flax.registry import MODELS
@@ -50,7 +50,7 @@ class Predictor:
 
     def features(self, images) -> np.ndarray:
         """(N, F) activations of the last hidden layer, where ``novelty`` measures distances."""
-        return logits(self._graphdef, self._params, images, self.raw_pixels, output="last_hidden")
+        return last_hidden(self._graphdef, self._params, images, self.raw_pixels)
 
     def digit_distance(self, images) -> np.ndarray:
         """(N,) how far each image lies from the training digits in this model's features (``novelty``)."""

@@ -41,10 +41,22 @@ def main(argv=None):
     print(f"| model | MNIST test | drawings, preprocessed | drawings, naive resize | ms per drawing |  "
           f"(first {args.n} test digits)")
     print("|---|---:|---:|---:|---:|")
-    for i, (name, model) in enumerate(load_bundled_models().items()):
-        acc = [(model.predict(x).argmax(1) == labels).mean() for x in (test.images[: args.n], preprocessed, naive)]
-        print(f"| {name}{' (default answer)' if i == 0 else ''} | {acc[0]:.2%} | {acc[1]:.2%} | {acc[2]:.2%} | "
+    models = load_bundled_models()
+    on_drawings = {}
+    for i, (name, model) in enumerate(models.items()):
+        on_drawings[name] = model.predict(preprocessed)
+        acc = [(model.predict(x).argmax(1) == labels).mean() for x in (test.images[: args.n], naive)]
+        print(f"| {name}{' (default answer)' if i == 0 else ''} | {acc[0]:.2%} | "
+              f"{(on_drawings[name].argmax(1) == labels).mean():.2%} | {acc[1]:.2%} | "
               f"{milliseconds_per_answer(model, preprocessed[0]):.2f} |")
+    default = next(iter(models))
+    shifts = [np.roll(preprocessed, shift, axis) for shift in (-1, 1) for axis in (1, 2)]
+    combined = {"mean of cnn and deep_cnn": np.mean([on_drawings["cnn"], on_drawings["deep_cnn"]], 0),
+                "mean of all models": np.mean(list(on_drawings.values()), 0),
+                f"{default}, mean over the drawing and its four one-pixel shifts": np.mean(
+                    [on_drawings[default], *(models[default].predict(x) for x in shifts)], 0)}
+    print("\nCombined answers on the drawings: " + "; ".join(
+        f"{name} {(p.argmax(1) == labels).mean():.2%}" for name, p in combined.items()))
 
 
 if __name__ == "__main__":
