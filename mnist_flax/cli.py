@@ -40,6 +40,9 @@ def parse_args(argv=None):
                                    "instead of a fresh initialisation: fine-tuning")
     p.add_argument("--extra-train", metavar="FOLDER", help="add the digits of FOLDER's feedback-*.gz IDX files "
                                                            "(scripts/feedback.py --export) to the training split")
+    p.add_argument("--order", choices=("host", "device"),
+                   help="who draws each epoch's order of the images: the host (numpy; the default on CPU) or the "
+                        "device (jax.random; the default on GPUs)")
     p.add_argument("--out", default="runs", help="output folder (default: runs)")
     p.add_argument("--coordinator-address", help="host:port of process 0, to train across processes (jax.distributed)")
     p.add_argument("--num-processes", type=int, help="how many processes train together")
@@ -75,7 +78,7 @@ def train(argv=None):
 
     run = Run(args.model, recipe, data, seed=args.seed, train_size=args.train_size, model=model,
               extra_train=extra).complete(
-        show if main else lambda p: None)
+        show if main else lambda p: None, shuffle_on_device=None if args.order is None else args.order == "device")
     bar.close()
     where = f"weights in {run.write(args.out, label=args.recipe)}" if main else "the first process writes"
     print(f"test accuracy {run.evaluation.accuracy:.4f}, loss {run.evaluation.loss:.4f}, {run.wall_time:.1f} s; {where}")

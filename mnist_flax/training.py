@@ -2,8 +2,9 @@
 
 The hot loop is a jit-compiled function that runs ``steps_per_call`` optimiser steps
 in one ``lax.scan`` over pure arrays (``nnx.split``/``nnx.merge`` happen at trace
-time only), with the data set resident on the device(s): per call the host sends
-only a small array of batch indices. ``train`` is a generator of ``Progress``
+time only), with the data set resident on the device(s). Each epoch's order is drawn by the
+host (numpy) and sent per call as a small array of batch indices, or, on accelerators, drawn
+on the device, so that a call needs nothing from the host. ``train`` is a generator of ``Progress``
 records between calls, so a caller can print, plot or stop between chunks; the
 model is updated in place at every record, so stopping keeps what was learned.
 All local devices are used with data-parallel sharding: parameters replicated,
@@ -112,7 +113,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
         return loss, (jnp.argmax(logits, -1) == y).mean()
 
     def step(carry, idx, images, labels):
-        params, opt_state, key = carry
+        params, opt_state, key, steps_done = carry
         key, k_drop, k_aug = jax.random.split(key, 3)
         x = network_input(images[idx], recipe.raw_pixels)
         if recipe.augment:
@@ -124,9 +125,16 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
         (loss, acc), grads = jax.tree.map(lambda *a: sum(a) / micro_batches, *parts)
         with jax.numpy_dtype_promotion("standard"):  # optax's bias correction mixes float ** int32
             updates, opt_state = tx.update(grads, opt_state, params)
-        return (optax.apply_updates(params, updates), opt_state, key), jnp.stack([loss, acc])
+        return (optax.apply_updates(params, updates), opt_state, key, steps_done + 1), jnp.stack([loss, acc])
 
-    def steps(carry, images, labels, batch_indices):  # batch_indices: (steps_per_call, batch)
+    def steps(carry, images, labels, order):
+        """``order``: the host's batch indices for this call, (steps_per_call, batch), or a tuple of the
+        device-drawn orders (``device_epoch_order``) of the epochs the call spans, from whose first step on
+        (the steps done, the carry's last entry) it takes this call's batches."""
+        batch_indices = order
+        if isinstance(order, tuple):
+            batch_indices = jax.lax.dynamic_slice_in_dim(jnp.concatenate(order), carry[-1] % len(order[0]),
+                                                         steps_per_call)
         if steps_per_call == 1:
             carry, metrics = step(carry, batch_indices[0], images, labels)
             return carry, metrics[None]
@@ -143,6 +151,13 @@ def default_steps_per_call(model: nnx.Module) -> int:
     """Many steps in one ``lax.scan``, which saves a host round trip per step (on a GPU too), except for
     conv nets on CPU, whose steps ran many times slower inside a scan (README, "Speed" and "GPU")."""
     return 1 if _conv_on_cpu(model) else 50
+
+
+def default_shuffle_on_device() -> bool:
+    """Accelerators draw each epoch's order themselves, so that a call needs nothing from the host. The
+    CPU keeps the host's order (numpy): level in speed there (README, "Speed"), and the one every CPU
+    figure in the README was measured with, so that they reproduce exactly."""
+    return jax.default_backend() != "cpu"
 
 
 def default_micro_batches(model: nnx.Module, batch_size: int) -> int:
@@ -178,6 +193,19 @@ def batch_order(n: int, batch_size: int, steps: int, seed: int) -> np.ndarray:
     return np.concatenate(order).reshape(-1, batch_size)[:steps].astype(np.int32)
 
 
+def device_epoch_order(key: jax.Array, epoch: jax.Array, n: int, batch_size: int) -> jax.Array:
+    """One epoch of ``batch_order`` drawn on the device, (n // batch_size, batch_size): a fresh
+    permutation keyed by the epoch's number, the remainder dropped."""
+    per_epoch = n // batch_size
+    return jax.random.permutation(jax.random.fold_in(key, epoch), n)[: per_epoch * batch_size].reshape(
+        per_epoch, batch_size)
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch_order_drawer(n: int, batch_size: int, sharding):
+    return jax.jit(lambda key, epoch: device_epoch_order(key, epoch, n, batch_size), out_shardings=sharding)
+
+
 def train(
     model: nnx.Module,
     recipe: Recipe,
@@ -190,6 +218,7 @@ def train(
     eval_every: int | None = None,
     steps_per_call: int | None = None,
     micro_batches: int | None = None,
+    shuffle_on_device: bool | None = None,
     learning_rate: Callable[[], float] | None = None,
 ) -> Iterator[Progress]:
     """Trains ``model`` in place, yielding a ``Progress`` every ``log_every`` steps.
@@ -197,7 +226,8 @@ def train(
     ``steps`` defaults to the recipe's epochs. Validation runs every ``eval_every``
     steps (default: once per epoch) and at the end. ``steps_per_call`` (default:
     ``default_steps_per_call``) is how many steps one compiled call runs; ``micro_batches``
-    (default: ``default_micro_batches``) how many slices each batch's gradient is computed in.
+    (default: ``default_micro_batches``) how many slices each batch's gradient is computed in;
+    ``shuffle_on_device`` (default: ``default_shuffle_on_device``) whether the device draws the order.
     ``learning_rate``, when given, is asked before each record's steps for the rate to use (the app's
     Train tab changes it while a run goes); otherwise the recipe's rate holds.
     """
@@ -214,6 +244,8 @@ def train(
     micro_batches = micro_batches or default_micro_batches(model, recipe.batch_size)
     if recipe.batch_size % (micro_batches * mesh.size):
         raise ValueError(f"batch size {recipe.batch_size} must split into {micro_batches} equal slices per device")
+    if shuffle_on_device is None:
+        shuffle_on_device = default_shuffle_on_device()
     tx = make_optimizer(recipe, total)
     # Calls of exactly steps_per_call steps, and single steps for remainders: two shapes to compile.
     run_steps = {k: _compiled_steps(graphdef, *_compilation_key(recipe, total), mesh, k, micro_batches)
@@ -221,11 +253,29 @@ def train(
     replicated = NamedSharding(mesh, P())
     # Every process holds the whole (small) data set and the same order, and feeds its own slice of each batch.
     # (From host values: across processes device_put takes numpy arrays, the same in every process.)
-    carry = (*jax.device_put(jax.tree.map(np.asarray, (params, tx.init(params))), replicated),
-             jax.jit(lambda: jax.random.key(seed), out_shardings=replicated)())
+    # The training key (dropout, augmentation) and, apart from it, the key of the device's order.
+    key, order_key = jax.jit(lambda: (jax.random.key(seed), jax.random.fold_in(jax.random.key(seed), 1)),
+                             out_shardings=replicated)()
+    carry = (*jax.device_put(jax.tree.map(np.asarray, (params, tx.init(params))), replicated), key,
+             jax.device_put(np.int32(0), replicated))  # the steps done: where the device's order goes on
     images, labels = jax.device_put((train_split.images, train_split.labels), replicated)
-    order = batch_order(len(train_split), recipe.batch_size, total, seed)
-    feed = _feeder(NamedSharding(mesh, P(None, "data")))
+    if shuffle_on_device:  # every epoch's order drawn on the device up front (asynchronously)
+        draw = _epoch_order_drawer(len(train_split), recipe.batch_size, replicated)
+        epoch_orders = [draw(order_key, jax.device_put(np.int32(epoch), replicated))
+                        for epoch in range(-(-total // steps_per_epoch))]
+    else:
+        order = batch_order(len(train_split), recipe.batch_size, total, seed)
+        feed = _feeder(NamedSharding(mesh, P(None, "data")))
+
+    def order_for(first: int, k: int):
+        """What the call of steps ``first`` to ``first + k - 1`` takes: the epoch orders it may span (as many as
+        any call of k steps spans, so one program serves every call; beyond the last epoch, the last again)
+        or the host's batch indices."""
+        if not shuffle_on_device:
+            return feed(order[first: first + k])
+        epoch = first // steps_per_epoch
+        spanned = 1 + -(-(k - 1) // steps_per_epoch)
+        return tuple(epoch_orders[min(e, len(epoch_orders) - 1)] for e in range(epoch, epoch + spanned))
 
     start = time.perf_counter()
     done = 0
@@ -234,14 +284,14 @@ def train(
     while done < total:
         if learning_rate is not None and learning_rate() != rate:
             rate = float(learning_rate())
-            carry = (carry[0], set_learning_rate(carry[1], jax.device_put(np.float32(rate), replicated)), carry[2])
+            carry = (carry[0], set_learning_rate(carry[1], jax.device_put(np.float32(rate), replicated)), *carry[2:])
         n = min(log_every, total - done, next_eval - done)
         tick = time.perf_counter()
         metrics = []
         i = done
         while i < done + n:
             k = steps_per_call if done + n - i >= steps_per_call else 1
-            carry, m = run_steps[k](carry, images, labels, feed(order[i: i + k]))
+            carry, m = run_steps[k](carry, images, labels, order_for(i, k))
             metrics.append(m)
             i += k
         losses, accs = np.concatenate([_on_host(m) for m in metrics]).T  # waits for the steps

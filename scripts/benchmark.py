@@ -9,7 +9,8 @@ Training: ms/step and s/epoch (50,000 images) after warm-up, the median of
 several windows; achieved GFLOP/s (3x the forward FLOPs XLA reports) and its
 fraction of a large fp32 matmul measured in the same run. --variants also times
 one jit call per step against many steps in one lax.scan, whole-batch gradients
-against micro-batches of 32, jaxlib's default YNNPACK convolutions against
+against micro-batches of 32, each epoch's order drawn by the host (numpy) against drawn
+on the device, jaxlib's default YNNPACK convolutions against
 the Eigen ones mnist_flax selects (mnist_flax/xla_flags.py), and XLA's own first
 convolution against mnist_flax/convolution.py's. scripts/kernel_benchmark.py
 times the single layers behind these choices. --compare runs the
@@ -58,8 +59,8 @@ def matmul_gflops(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n ** 3 * repeats / (time.perf_counter() - start) / 1e9
 
 
-def time_training(name, batch_size, steps_per_call=None, micro_batches=None, windows=5, window_steps=None,
-                  xla_convolutions=False):
+def time_training(name, batch_size, steps_per_call=None, micro_batches=None, shuffle_on_device=None, windows=5,
+                  window_steps=None, xla_convolutions=False):
     """Median ms/step over ``windows`` windows after one warm-up window (compilation).
     ``xla_convolutions``: every conv layer uses plain ``lax.conv_general_dilated`` (no
     mnist_flax/convolution.py fast path for the first layer)."""
@@ -75,7 +76,7 @@ def time_training(name, batch_size, steps_per_call=None, micro_batches=None, win
     recipe = Recipe(optimizer="sgd", learning_rate=0.01, batch_size=batch_size)
     ticks = [p.elapsed for p in train(model, recipe, split, steps=window_steps * (windows + 1),
                                       log_every=window_steps, steps_per_call=steps_per_call,
-                                      micro_batches=micro_batches)]
+                                      micro_batches=micro_batches, shuffle_on_device=shuffle_on_device)]
     return statistics.median(np.diff(ticks)) / window_steps * 1000
 
 
@@ -162,7 +163,7 @@ def main(argv=None):
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     p.add_argument("--batch-sizes", nargs="+", type=int, default=[32, 128])
     p.add_argument("--variants", action="store_true",
-                   help="also time the per-step/scan, micro-batch, convolution-library and first-conv variants")
+                   help="also time the per-step/scan, micro-batch, order, convolution-library and first-conv variants")
     p.add_argument("--compare", action="store_true", help="also time Keras on TensorFlow and PyTorch, side by side")
     p.add_argument("--peer-python", default=sys.executable,
                    help="the Python with requirements-compare.txt installed (default: this one)")
@@ -179,6 +180,8 @@ def main(argv=None):
     if args.variants:
         variants += [("one step per call", {"steps_per_call": 1}), ("50 steps per lax.scan", {"steps_per_call": 50}),
                      ("whole batch, no micro-batches", {"micro_batches": 1}),
+                     ("order drawn by the host", {"shuffle_on_device": False}),
+                     ("order drawn on the device", {"shuffle_on_device": True}),
                      ("YNNPACK convolutions (jaxlib default)", {"ynnpack": True}),
                      ("XLA's own first convolution", {"xla_convolutions": True})]
     rows, side_by_side = [], []

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 
@@ -15,7 +16,7 @@ def run_cli(*args, **kw):
 def test_help_explains_every_option():
     out = run_cli("--help").stdout
     for option in ["--model", "--recipe", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed",
-                   "--data-dir", "--out", "--train-size"]:
+                   "--data-dir", "--out", "--train-size", "--order"]:
         assert option in out
 
 
@@ -37,7 +38,8 @@ def test_bad_data_dir_is_a_clear_error(tmp_path):
     assert result.returncode != 0 and "is missing" in result.stderr
 
 
-def test_two_processes_train_like_one(tmp_path, mnist_dir):
+@pytest.mark.parametrize("order", ["host", "device"])  # the CPU's default order, and the GPUs'
+def test_two_processes_train_like_one(tmp_path, mnist_dir, order):
     """Two processes joined by jax.distributed on localhost (CPU collectives), each feeding half of every
     batch, end with the parameters of one process given the same global batches; only the first writes."""
     import socket
@@ -49,7 +51,7 @@ def test_two_processes_train_like_one(tmp_path, mnist_dir):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     common = ["--model", "cnn", "--recipe", "tutorial", "--epochs", "1", "--train-size", "640", "--batch-size", "64",
-              "--optimizer", "adam", "--lr", "0.001", "--data-dir", str(mnist_dir)]
+              "--optimizer", "adam", "--lr", "0.001", "--data-dir", str(mnist_dir), "--order", order]
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     processes = [subprocess.Popen([sys.executable, str(ROOT / "scripts" / "train.py"), *common,
                                    "--out", str(tmp_path / f"process{i}"), "--coordinator-address", f"127.0.0.1:{port}",

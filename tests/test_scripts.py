@@ -29,7 +29,8 @@ def test_benchmark_variants_tiny(tmp_path):
                "--json", str(tmp_path / "b.json"))
     rows = json.loads((tmp_path / "b.json").read_text())["training"]
     assert {r["variant"] for r in rows} == {"default", "one step per call", "50 steps per lax.scan",
-                                            "whole batch, no micro-batches", "YNNPACK convolutions (jaxlib default)",
+                                            "whole batch, no micro-batches", "order drawn by the host",
+                                            "order drawn on the device", "YNNPACK convolutions (jaxlib default)",
                                             "XLA's own first convolution"}
     assert all(r["ms_per_step"] > 0 for r in rows)
 

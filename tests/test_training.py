@@ -1,13 +1,15 @@
 import itertools
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
 
 from mnist_flax import MODELS, Recipe, evaluate, recipe_splits, train
 from mnist_flax.data import random_split
-from mnist_flax.training import batch_order
+from mnist_flax import training
+from mnist_flax.training import batch_order, device_epoch_order
 
 
 def params_of(model):
@@ -26,13 +28,15 @@ def test_cnn_learns_real_mnist_in_a_few_hundred_steps(mnist):
     assert evaluate(model, mnist.test).accuracy > 0.95
 
 
-def test_same_seed_same_run_other_seed_other_run():
+@pytest.mark.parametrize("shuffle_on_device", [False, True])
+def test_same_seed_same_run_other_seed_other_run(shuffle_on_device):
     split = random_split(256)
     recipe = MODELS["deep_cnn"].best.replace(batch_size=16)  # dropout and augmentation both draw randomness
 
     def run(seed):
         model = MODELS["deep_cnn"].build(seed)
-        losses = [p.loss for p in train(model, recipe, split, steps=6, log_every=2, seed=seed)]
+        losses = [p.loss for p in train(model, recipe, split, steps=6, log_every=2, seed=seed,
+                                        shuffle_on_device=shuffle_on_device)]
         return losses, params_of(model)
 
     (la, pa), (lb, pb), (lc, _) = run(0), run(0), run(1)
@@ -52,10 +56,25 @@ def assert_close(params_a, params_b, rtol, atol):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
 
 
-def test_scan_and_per_step_calls_agree():
+@pytest.mark.parametrize("shuffle_on_device", [False, True])
+def test_scan_and_per_step_calls_agree(shuffle_on_device):
     recipe = Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
-    assert_close(params_after("mlp", recipe, 8, steps_per_call=1), params_after("mlp", recipe, 8, steps_per_call=4),
+    # 8 steps per epoch: calls of 5 steps cross an epoch's end, and the last 2 steps run one at a time.
+    assert_close(params_after("mlp", recipe, 12, steps_per_call=1, shuffle_on_device=shuffle_on_device),
+                 params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=shuffle_on_device),
                  rtol=1e-5, atol=1e-6)
+
+
+def test_the_device_draws_the_batches_it_trains_on(monkeypatch):
+    """The accelerators' path (order drawn in the compiled steps) forced on CPU: it trains exactly as the
+    host's path fed with the same order does."""
+    recipe = Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
+    on_device = params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=True)
+    order_key = jax.random.fold_in(jax.random.key(0), 1)
+    monkeypatch.setattr(training, "batch_order", lambda n, batch_size, steps, seed: np.concatenate(
+        [device_epoch_order(order_key, jnp.int32(epoch), n, batch_size) for epoch in range(2)])[:steps])
+    assert_close(on_device, params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=False),
+                 rtol=1e-6, atol=1e-7)
 
 
 def test_progress_stream_and_clean_stop():
@@ -106,6 +125,12 @@ def test_batch_order_reshuffles_every_epoch():
     assert order.shape == (6, 3)
     first, second = order[:3].ravel(), order[3:].ravel()
     assert len(set(first)) == 9 and len(set(second)) == 9 and not np.array_equal(first, second)
+
+
+def test_device_epoch_order_reshuffles_every_epoch():
+    epochs = [np.asarray(device_epoch_order(jax.random.key(3), jnp.int32(e), 100, 32)) for e in range(10)]
+    assert all(e.shape == (3, 32) and len(set(e.ravel())) == 96 and set(e.ravel()) <= set(range(100)) for e in epochs)
+    assert len({tuple(e.ravel()) for e in epochs}) == 10  # 4 images left out, a fresh shuffle each epoch
 
 
 def test_micro_batches_give_the_same_step():
