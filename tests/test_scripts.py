@@ -35,6 +35,18 @@ def test_benchmark_variants_tiny(tmp_path):
     assert all(r["ms_per_step"] > 0 for r in rows)
 
 
+def test_gpu_figures_updates_the_parts_it_runs(tmp_path):
+    path = tmp_path / "gpu.json"
+    path.write_text(json.dumps({"time_to_accuracy": {"command": "kept"}}))
+    run_script("gpu_figures.py", "--tiny", "--parts", "training_step", "--json", str(path))
+    figures = json.loads(path.read_text())
+    assert figures["time_to_accuracy"] == {"command": "kept"}
+    step = figures["training_step"]
+    assert step["command"].startswith("python scripts/benchmark.py --tiny")
+    assert step["measured"]["order"] == "host" and step["measured"]["jax"]  # the CPU draws on the host
+    assert {r["model"] for r in step["figures"]["training"]} == {"mlp"}
+
+
 def test_kernel_benchmark_small():
     out = run_script("kernel_benchmark.py", "--batch", "2")
     for line in ("| conv1 | forward, shifted sum |", "| conv4 | weight gradient |", "| cnn forward, batch 1 |",
