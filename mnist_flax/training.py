@@ -253,12 +253,12 @@ def train(
     replicated = NamedSharding(mesh, P())
     # Every process holds the whole (small) data set and the same order, and feeds its own slice of each batch.
     # (From host values: across processes device_put takes numpy arrays, the same in every process.)
+    images, labels = jax.device_put((train_split.images, train_split.labels), replicated)
     # The training key (dropout, augmentation) and, apart from it, the key of the device's order.
     key, order_key = jax.jit(lambda: (jax.random.key(seed), jax.random.fold_in(jax.random.key(seed), 1)),
                              out_shardings=replicated)()
     carry = (*jax.device_put(jax.tree.map(np.asarray, (params, tx.init(params))), replicated), key,
-             jax.device_put(np.int32(0), replicated))  # the steps done: where the device's order goes on
-    images, labels = jax.device_put((train_split.images, train_split.labels), replicated)
+             jax.device_put(np.int32(0), replicated))  # last: the steps done, where the device's order goes on
     if shuffle_on_device:  # every epoch's order drawn on the device up front (asynchronously)
         draw = _epoch_order_drawer(len(train_split), recipe.batch_size, replicated)
         epoch_orders = [draw(order_key, jax.device_put(np.int32(epoch), replicated))
