@@ -13,10 +13,9 @@ import inside_tab
 import views
 import whatif_tab
 import mnist_flax
-from mnist_flax import feedback
-from mnist_flax.photo import photo_ink
-from shared import (DRAW_HINT, AppState, canvas_value, digit, drawing_canvas, drawing_digit, drawing_ink,
-                    event_handler, ImageInput, labels, png_data_uri)
+from mnist_flax import feedback, reader
+from shared import (DRAW_HINT, AppState, canvas_value, drawing_canvas, drawing_digit, drawing_ink, event_handler,
+                    ImageInput, labels, png_data_uri, reading)
 
 VIEWS = ("Answer", "Compare", "Inside", "What would make it a...?")
 
@@ -57,7 +56,7 @@ def answer(state: AppState, image, model_name, mine=None) -> dict:
 
 
 def verdict(state: AppState, image) -> str:
-    """Says so when the drawing does not look like a digit (``Predictor.is_digit``); else nothing."""
+    """Says so when the drawing does not look like a digit (``novelty.Judge``); else nothing."""
     return "" if state.judge is None or state.judge.is_digit(image)[0] else NOT_A_DIGIT
 
 
@@ -72,7 +71,7 @@ def from_photo(state: AppState, path) -> dict:
     if not path:
         return {}
     try:
-        ink = photo_ink(path)
+        ink = reader.read(path).ink
     except mnist_flax.SketchError as e:
         raise gr.Error(f"{str(e)[0].upper()}{str(e)[1:]}") from None
     value = canvas_value(np.round(ink * 255).astype(np.uint8))
@@ -115,8 +114,9 @@ def views_html(seen: np.ndarray | None = None, saliency: np.ndarray | None = Non
             f'{views.saliency_map(saliency, 224, captions[1])}</figure>')
 
 
-def predict(state: AppState, image_path: str, model_name: str = "cnn", mine=None):
-    """Reads the handwritten digit (0-9) in an image with one of the five MNIST models.
+def predict(state: AppState, image_path: str, model_name: str = "cnn", mine=None) -> dict:
+    """Reads the handwritten digit (0-9) in an image with one of the five MNIST models, and says whether the
+    image looks like a digit at all.
 
     Args:
         image_path: an image of one digit: a drawing, a photo of a digit on paper or an MNIST image (a file
@@ -125,11 +125,24 @@ def predict(state: AppState, image_path: str, model_name: str = "cnn", mine=None
             vanilla_mlp.
 
     Returns:
-        The digit read (label) and the calibrated probability of each digit 0-9 (confidences).
+        label: the digit read ("Draw a digit" when the image holds none); confidences: the calibrated
+        probability of each digit, highest first; is_digit: false when the image does not look like a digit
+        (a letter, a shape, several digits), whatever the label; not_a_digit_score and not_a_digit_threshold:
+        the judge's probability that it is not a digit, and where it starts to say so; read_as: how the image
+        was read (mnist, drawing or photo).
     """
     predictor = state.predictor(model_name, mine)
-    image = digit(image_path)
-    return DRAW_HINT if image is None else labels(predictor.predict(image)[0])
+    found = reading(image_path)
+    if found is None:
+        return {"label": DRAW_HINT, "confidences": None}
+    probabilities = predictor.predict(found.digit)[0]
+    answer = {"label": str(int(probabilities.argmax())),
+              "confidences": [{"label": str(d), "confidence": float(probabilities[d])} for d in np.argsort(-probabilities)]}
+    if state.judge is not None:
+        score = float(state.judge.score(found.digit)[0])
+        answer.update(is_digit=score <= state.judge.threshold, not_a_digit_score=score,
+                      not_a_digit_threshold=state.judge.threshold)
+    return {**answer, "read_as": found.kind}
 
 
 def precompute_examples(state: AppState):
@@ -177,8 +190,7 @@ def build(state: AppState, mine: gr.State) -> SimpleNamespace:
         # For API and MCP users only (gradio_client, MCP clients, the README): an image file or URL in.
         with gr.Row(visible=False):
             api_image, api_target = ImageInput(type="filepath", label="Image of a digit"), gr.Number(3, precision=0)
-            api = {name: (gr.Button(), shown["label"] if name == "predict" else gr.JSON())
-                   for name in ("predict", "compare", "activations", "counterfactual")}
+            api = {name: (gr.Button(), gr.JSON()) for name in ("predict", "compare", "activations", "counterfactual")}
     inputs = [canvas, model, view, target, mine]
     redraw = event_handler(show, state, shown)
     gr.on([canvas.change, model.change, target.change], redraw, inputs, list(shown.values()), api_name="draw",

@@ -16,10 +16,10 @@ import numpy as np
 from PIL import Image
 
 import mnist_flax
-from mnist_flax import feedback
+from mnist_flax import feedback, reader
 from mnist_flax.jobs import Limits
+from mnist_flax.novelty import Judge, load_judge
 from mnist_flax.prediction import BUNDLE_HINT, Predictor, enable_compilation_cache, load_bundled_models, load_model
-from mnist_flax.photo import preprocess_photo
 
 DRAW_HINT = "Draw a digit"
 ZOOM = 8  # the 28x28 views are shown at 224x224
@@ -46,6 +46,7 @@ class AppState:
     train_concurrency: int = 1
     jobs: dict = dataclasses.field(default_factory=dict)  # session -> its running job (anything with .stop())
     feedback_sync: object = None  # pushes corrections to a Hub dataset, when one is configured (feedback.hub_sync)
+    judge: Judge | None = None  # says whether a drawing looks like a digit at all (novelty)
     _cache: dict = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
@@ -55,18 +56,17 @@ class AppState:
         models = load_bundled_models()
         if not models:
             sys.exit(f"No bundled weights found in mnist_flax/weights. {BUNDLE_HINT}")
+        judge = load_judge()
+        if judge is not None:
+            judge.score(np.zeros((1, 28, 28), np.uint8))  # compiled before the first visitor
         return cls(models,
                    Limits(max_seconds=float(os.environ.get("MNIST_FLAX_TRAIN_SECONDS", "180"))),
-                   int(os.environ.get("MNIST_FLAX_TRAIN_CONCURRENCY", "1")), feedback_sync=feedback.hub_sync())
+                   int(os.environ.get("MNIST_FLAX_TRAIN_CONCURRENCY", "1")), feedback_sync=feedback.hub_sync(),
+                   judge=judge)
 
     @property
     def names(self) -> list[str]:
         return list(self.models)
-
-    @property
-    def judge(self) -> Predictor | None:
-        """The model whose features say whether a drawing looks like a digit (``Predictor.is_digit``)."""
-        return next((m for m in self.models.values() if m.detector is not None), None)
 
     def remember(self, key, compute):
         """``compute()``, kept under ``key`` for the next time (the examples' answers)."""
@@ -114,17 +114,23 @@ def _visitor_model(path):
     return load_model(path)
 
 
-def digit(image) -> np.ndarray | None:
-    """The MNIST-format digit of an image file (a drawing, a photo of paper, an MNIST image), or None when
-    it holds none; unreadable input is a gr.Error."""
+def reading(image) -> reader.Reading | None:
+    """What the reader makes of an image file (a drawing, a photo of paper, an MNIST image), or None when
+    it holds no digit; unreadable input is a gr.Error."""
     if image is None:
         return None
     try:
-        return preprocess_photo(image)
+        return reader.read(image)
     except mnist_flax.BlankSketchError:
         return None
     except mnist_flax.SketchError as e:
-        raise gr.Error(str(e))
+        raise gr.Error(f"{str(e)[0].upper()}{str(e)[1:]}") from None
+
+
+def digit(image) -> np.ndarray | None:
+    """The MNIST-format digit of an image file, or None when it holds none (``reading``)."""
+    found = reading(image)
+    return None if found is None else found.digit
 
 
 def drawing_digit(value: str | None) -> np.ndarray | None:
@@ -133,7 +139,7 @@ def drawing_digit(value: str | None) -> np.ndarray | None:
     if ink is None:
         return None
     try:
-        return mnist_flax.sketch.digit_from_ink(ink / np.float32(255))
+        return reader.digit_from_ink(ink / np.float32(255))
     except mnist_flax.BlankSketchError:
         return None
     except mnist_flax.SketchError as e:

@@ -12,13 +12,12 @@ from mnist_flax.prediction import Predictor, enable_compilation_cache, load_mode
 from mnist_flax.recipe import Recipe
 from mnist_flax.registry import MODELS, ModelEntry, get_model_entry
 from mnist_flax.runs import Run
-from mnist_flax.photo import preprocess_photo
-from mnist_flax.sketch import BlankSketchError, SketchError, preprocess_sketch, sketchpad_value
+from mnist_flax.reader import BlankSketchError, Reading, SketchError, read, read_digit
 from mnist_flax.training import Progress, recipe_splits, train
 
 __all__ = [
     "MODELS", "BlankSketchError", "CheckpointError", "Evaluation", "Mnist", "MnistError", "ModelEntry", "Predictor",
-    "Progress", "Recipe", "Run", "SketchError", "Split", "enable_compilation_cache", "evaluate", "get_model_entry",
-    "load_checkpoint", "load_mnist", "load_model", "preprocess_photo", "preprocess_sketch", "recipe_splits",
-    "save_checkpoint", "sketchpad_value", "train",
+    "Progress", "Reading", "Recipe", "Run", "SketchError", "Split", "enable_compilation_cache", "evaluate",
+    "get_model_entry", "load_checkpoint", "load_mnist", "load_model", "read", "read_digit", "recipe_splits",
+    "save_checkpoint", "train",
 ]

@@ -2,9 +2,8 @@
 
 A file holds every array of the model's NNX state under its dotted path
 (``conv1.kernel``) and string metadata: the model's registry name, the recipe
-(JSON), test accuracy, epochs and library version; arrays fitted after training (the digit
-detector of ``novelty``) sit beside the model's under ``EXTRA.``. Writes are atomic (temporary
-file, then rename); loading checks the architecture and every shape, and any
+(JSON), test accuracy, epochs and library version (and what is fitted after training, such as the
+temperature of ``calibration``). Writes are atomic (temporary file, then rename); loading checks the architecture and every shape, and any
 problem raises ``CheckpointError`` naming the file and what is wrong.
 """
 import dataclasses
@@ -23,7 +22,6 @@ from mnist_flax.recipe import Recipe
 from mnist_flax.registry import get_model_entry
 
 FORMAT = "mnist_flax/1"
-EXTRA = "extra"  # prefix of the arrays that are not the model's
 
 
 class CheckpointError(ValueError):
@@ -34,17 +32,15 @@ def _flat_arrays(model: nnx.Module) -> dict[str, np.ndarray]:
     return {_key(path): np.asarray(v) for path, v in nnx.to_flat_state(nnx.state(model))}
 
 
-def save_checkpoint(path, model: nnx.Module, name: str, recipe: Recipe, extras: dict | None = None, **metadata) -> Path:
-    """Writes ``model`` to ``path`` atomically; ``extras`` (name -> array) beside it, and extra metadata
-    (test_accuracy=..., epochs=...) as text."""
+def save_checkpoint(path, model: nnx.Module, name: str, recipe: Recipe, **metadata) -> Path:
+    """Writes ``model`` to ``path`` atomically, with extra metadata (test_accuracy=..., epochs=...) as text."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     from mnist_flax import __version__
 
     meta = {"format": FORMAT, "model": name, "recipe": json.dumps(recipe.as_dict()),
             "version": __version__, **{k: json.dumps(v) for k, v in metadata.items()}}
-    arrays = {**_flat_arrays(model), **{f"{EXTRA}.{k}": np.asarray(v) for k, v in (extras or {}).items()}}
-    data = safetensors.numpy.save(arrays, metadata=meta)
+    data = safetensors.numpy.save(_flat_arrays(model), metadata=meta)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -66,13 +62,11 @@ class Checkpoint:
     recipe: Recipe
     metadata: dict  # decoded: test_accuracy, epochs, version, ...
     model: nnx.Module
-    extras: dict = dataclasses.field(default_factory=dict)  # arrays fitted after training, by name
 
     def save(self, **changes) -> Path:
-        """Rewrites the file with the same model and recipe; ``changes`` replace metadata, or ``extras``."""
+        """Rewrites the file with the same model and recipe; ``changes`` replace metadata."""
         kept = {k: v for k, v in self.metadata.items() if k not in ("format", "model", "version")}
-        extras = changes.pop("extras", self.extras)
-        return save_checkpoint(self.path, self.model, self.name, self.recipe, extras, **{**kept, **changes})
+        return save_checkpoint(self.path, self.model, self.name, self.recipe, **{**kept, **changes})
 
 
 def load_checkpoint(path) -> Checkpoint:
@@ -83,7 +77,6 @@ def load_checkpoint(path) -> Checkpoint:
         with safetensors.safe_open(str(path), framework="numpy") as f:
             raw_meta = f.metadata() or {}
             arrays = {k: f.get_tensor(k) for k in f.keys()}
-        extras = {k[len(EXTRA) + 1:]: arrays.pop(k) for k in list(arrays) if k.startswith(f"{EXTRA}.")}
     except Exception as e:  # safetensors raises its own error types for truncated or corrupt files
         raise CheckpointError(f"{path}: not a readable safetensors file ({e}); it may be truncated or corrupt") from e
     if raw_meta.get("format") != FORMAT or "model" not in raw_meta:
@@ -107,7 +100,7 @@ def load_checkpoint(path) -> Checkpoint:
                                   f"but {entry.name} needs {value.shape} {value.dtype}")
     nnx.update(model, nnx.from_flat_state(
         [(p, jnp.asarray(arrays[_key(p)])) for p, _ in nnx.to_flat_state(nnx.state(model))]))
-    return Checkpoint(path, entry.name, recipe, metadata, model, extras)
+    return Checkpoint(path, entry.name, recipe, metadata, model)
 
 
 def _key(path) -> str:

@@ -29,7 +29,7 @@ def model_input(images) -> np.ndarray:
         x = x[None]
     if x.ndim != 3 or x.shape[1:] != (28, 28):
         raise ValueError(f"expected 28x28 images, shaped (28, 28), (N, 28, 28) or (N, 28, 28, 1); got {x.shape}. "
-                         "mnist_flax.preprocess_sketch turns an image of any size into one")
+                         "mnist_flax.read_digit turns an image of any size into one")
     if x.dtype == np.uint8:
         return x.astype(np.float32) / np.float32(255)
     if np.issubdtype(x.dtype, np.integer):
@@ -53,28 +53,15 @@ def network_input(x, raw_pixels: bool):
 
 
 @functools.lru_cache(maxsize=64)
-def _compiled(graphdef, raw_pixels: bool, output: str):
-    def forward(params, x):
-        record = []
-        out = nnx.merge(graphdef, params)(network_input(x, raw_pixels), record=record)
-        return out if output == "logits" else record[-2][1]  # record ends with the last hidden layer, then logits
-    return jax.jit(forward)
+def _compiled(graphdef, raw_pixels: bool):
+    return jax.jit(lambda params, x: nnx.merge(graphdef, params)(network_input(x, raw_pixels)))
 
 
 def logits(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
     """(N, 10) logits of ``images`` (any form ``model_input`` accepts), in padded chunks so that
     any N reuses a handful of compiled shapes."""
-    return _in_chunks(graphdef, params, images, raw_pixels, "logits")
-
-
-def last_hidden(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
-    """(N, F) activations of the last hidden layer (the features ``novelty`` measures distances in)."""
-    return _in_chunks(graphdef, params, images, raw_pixels, "last_hidden")
-
-
-def _in_chunks(graphdef, params, images, raw_pixels: bool, output: str) -> np.ndarray:
     x = model_input(images)
-    forward = _compiled(graphdef, raw_pixels, output)
+    forward = _compiled(graphdef, raw_pixels)
     out = []
     for i in range(0, len(x), CHUNK):
         batch = x[i: i + CHUNK]
@@ -82,7 +69,7 @@ def _in_chunks(graphdef, params, images, raw_pixels: bool, output: str) -> np.nd
         padded = batch if size == len(batch) else np.concatenate([batch, np.zeros((size - len(batch), 28, 28),
                                                                                   np.float32)])
         out.append(np.asarray(forward(params, padded))[: len(batch)])
-    return np.concatenate(out) if out else np.zeros((0, 10 if output == "logits" else 0), np.float32)
+    return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
 
 
 def model_logits(model: nnx.Module, images, raw_pixels: bool = False) -> np.ndarray:

@@ -1,21 +1,20 @@
-"""Drawings that are not digits, to tune and to test "that does not look like a digit" (``novelty``).
-
-Two families, built differently on purpose, so that a score tuned on one is tested on the other:
-- ``tuning_set``: letters typed in a font, random-walk scribbles, two MNIST digits side by side;
-- ``held_out_set``: letters and symbols drawn as pen strokes, shapes and faces, three digits in a row,
-  hatching and spirals.
-Every item is an ink map drawn on a large canvas with a pen, and read by ``digit_from_ink`` as the app
-reads a drawing, so the models see (28, 28) uint8 images like those of ``sketch.drawn_digits``.
+"""Drawings that are not digits, to train the judge of "that does not look like a digit" (``novelty``):
+letters typed in a font, random-walk scribbles, letters and symbols drawn as pen strokes, shapes and faces,
+hatching, spirals, and MNIST digits two or three in a row. Every item is an ink map drawn on a large canvas
+with a pen and read by ``digit_from_ink`` as the app reads a drawing. (The battery that measures the judge
+makes its own non-digits, in ``battery``.)
 """
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from mnist_flax.sketch import digit_from_ink
+from mnist_flax.reader import digit_from_ink
 
 CANVAS = 336
 FONTS = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf", "LiberationSans-Regular.ttf")
-# Letters and signs that no digit resembles (no O, I, l, S, Z, G, B, b, g, q, T, D, U, J, z, s, o).
-TYPED = "AEFHKMNRVWXYaefhkmnrwxy#&@%"
+# Letters and signs that no digit resembles (no O, I, l, S, Z, G, B, b, g, q, T, D, U, J, z, s, o), and
+# letters of other alphabets and symbols.
+TYPED = ("AEFHKMNRVWXYaefhkmnrwxy#&@%$¥©®±÷×∏≈≠≤≥αβγδζηθλμξπφψωЖЩЮЯжшщыю♠♦♪☺✓✗†‡¢¤≡∂∆∇∈∩∪⊂←→↑↓↔⇒★☆◆■"
+         "□▲●○♀♂☼⌘※‰№™¿¡«»¬µ")
 # Letters and symbols as strokes on a unit square (x right, y down): a polyline per stroke.
 STROKES = {
     "A": [[(0.1, 1), (0.5, 0), (0.9, 1)], [(0.28, 0.6), (0.72, 0.6)]],
@@ -40,19 +39,12 @@ STROKES = {
 }
 
 
-def tuning_set(digits: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-    """(n, 28, 28) uint8 non-digits of the first family: typed letters, scribbles, digit pairs
-    (``digits``: MNIST images to pair, from the training split)."""
+def drawings(digits: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """(n, 28, 28) uint8 non-digits, read as the app reads a drawing: typed letters, scribbles, stroked
+    letters and symbols, faces, hatching, spirals, and two or three of ``digits`` (MNIST images) in a row."""
     rng = np.random.default_rng(seed)
-    makers = (_typed_letter, _scribble, lambda rng: _digits_in_a_row(digits, 2, rng))
-    return np.stack([digit_from_ink(makers[i % len(makers)](rng)) for i in range(n)])
-
-
-def held_out_set(digits: np.ndarray, n: int, seed: int = 1) -> np.ndarray:
-    """(n, 28, 28) uint8 non-digits of the second family: stroked letters and symbols, faces, three
-    digits in a row, hatching, spirals (``digits``: MNIST images, from the test split)."""
-    rng = np.random.default_rng(seed)
-    makers = (_stroked_symbol, _face, lambda rng: _digits_in_a_row(digits, 3, rng), _hatching, _spiral)
+    makers = (_typed_letter, _scribble, _stroked_symbol, _face, _hatching, _spiral, _curves, _typed_letter,
+              lambda rng: _digits_in_a_row(digits, 2, rng), lambda rng: _digits_in_a_row(digits, 3, rng))
     return np.stack([digit_from_ink(makers[i % len(makers)](rng)) for i in range(n)])
 
 
@@ -88,6 +80,18 @@ def _scribble(rng) -> np.ndarray:
     steps = rng.normal(0, 40, (int(rng.integers(8, 30)), 2)).cumsum(0)
     points = CANVAS / 2 + steps - steps.mean(0)
     draw.line([tuple(p) for p in np.clip(points, 10, CANVAS - 10)], fill=255, width=_pen(rng), joint="curve")
+    return _ink(image)
+
+
+def _curves(rng) -> np.ndarray:
+    """Smooth pen curves through random points: loops, waves and knots, sometimes two of them."""
+    image, draw = _canvas()
+    for _ in range(int(rng.integers(1, 3))):
+        points = rng.uniform(30, CANVAS - 30, (int(rng.integers(4, 9)), 2))
+        t = np.linspace(0, 1, 20)[:, None]
+        path = [tuple(p) for a, b, c in zip(points, points[1:], points[2:])
+                for p in ((1 - t) ** 2 * (a + b) / 2 + 2 * (1 - t) * t * b + t ** 2 * (b + c) / 2)]
+        draw.line(path, fill=255, width=_pen(rng), joint="curve")
     return _ink(image)
 
 
@@ -137,10 +141,11 @@ def _face(rng) -> np.ndarray:
 
 def _hatching(rng) -> np.ndarray:
     image, draw = _canvas()
-    width, angle, count = _pen(rng) // 2, rng.uniform(0, np.pi), int(rng.integers(4, 9))
+    width, angle, count = _pen(rng) // 2, rng.uniform(0, np.pi), int(rng.integers(2, 9))
     direction = np.array([np.cos(angle), np.sin(angle)])
     normal = np.array([-direction[1], direction[0]])
-    for k in np.linspace(-0.35, 0.35, count) * CANVAS:
+    spread = rng.uniform(0.15, 0.35) if count < 4 else 0.35
+    for k in np.linspace(-spread, spread, count) * CANVAS:
         centre = CANVAS / 2 + k * normal
         draw.line([tuple(centre - 0.35 * CANVAS * direction), tuple(centre + 0.35 * CANVAS * direction)], fill=255,
                   width=width)

@@ -1,54 +1,92 @@
-""""That does not look like a digit": a distance in a network's own feature space.
+""""That does not look like a digit": a judge trained to tell digits from everything else.
 
-The answer of a classifier is always one of ten digits, and its probabilities say little about a
-scribble (a face reads as a confident 0). Its last hidden layer says more: the training digits of each
-class gather around a centre there, and letters, shapes and rows of digits fall far from all ten. The
-score is the Mahalanobis distance to the nearest class centre, with one covariance shared by the classes
-(Lee et al., 2018); the threshold flags ``FALSE_ALARMS`` of browser-like drawings of validation digits.
-``scripts/not_a_digit.py`` fits both, stores them in the weights (``DigitDetector.arrays``) and compares
-this score with others (top probability, energy, agreement between models) on non-digits (``non_digits``).
+A classifier's answer is always one of ten digits. Neither its probabilities nor distances in its own
+features separate letters, shapes, faces and rows of digits from the digits people send well enough
+(docs/reader.md has the figures). The judge is a network of its own with the cnn's layers, trained on two
+classes: digits (MNIST's training digits, and drawings, photos, crops and low-resolution copies of them
+as the reader reads them) and non-digits (``non_digits``: letters, symbols, shapes, faces, scribbles,
+hatching, spirals, two and three digits in a row), with the training step's augmentation. Its threshold
+on the probability of "not a digit" flags ``FALSE_ALARMS`` of validation digits read the same ways.
+``scripts/not_a_digit.py`` trains it into ``weights/judge.safetensors``.
 """
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
-FALSE_ALARMS = 0.005  # the share of validation drawings of digits the threshold flags
-RIDGE = 1e-3  # added to the covariance's diagonal: dead units would make it singular
+from mnist_flax import non_digits, reader
+from mnist_flax.checkpoints import load_checkpoint, save_checkpoint
+from mnist_flax.data import Mnist, Split
+from mnist_flax.inputs import drawn_digits, low_resolution, synthetic_photos, tight_crop
+from mnist_flax.prediction import WEIGHTS_DIR, Predictor
+from mnist_flax.recipe import Recipe
+from mnist_flax.registry import get_model_entry
+from mnist_flax.training import train
+
+JUDGE_PATH = WEIGHTS_DIR / "judge.safetensors"
+ARCHITECTURE = "cnn"
+DIGIT, NOT_A_DIGIT = 0, 1  # the judge's two classes
+FALSE_ALARMS = 0.002  # the share of validation digits the threshold flags
+RECIPE = Recipe(optimizer="adamw", learning_rate=1e-3, batch_size=128, epochs=8, schedule="cosine",
+                weight_decay=1e-4, augment=True, split="all")
 
 
 @dataclasses.dataclass(frozen=True)
-class DigitDetector:
-    """Class centres and shared precision of a model's last hidden layer; ``threshold`` on the distance."""
+class Judge:
+    """The judge network and its ``threshold`` on the probability of "not a digit"."""
 
-    means: np.ndarray  # (10, F)
-    precision: np.ndarray  # (F, F)
-    threshold: float = np.inf
+    network: Predictor
+    threshold: float
 
-    @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray) -> "DigitDetector":
-        """Centres and shared covariance of ``features`` (N, F) of training digits with their ``labels``."""
-        features = features.astype(np.float64)
-        means = np.stack([features[labels == c].mean(0) for c in range(10)])
-        centred = features - means[labels]
-        covariance = centred.T @ centred / len(features) + RIDGE * np.eye(features.shape[1])
-        return cls(means.astype(np.float32), np.linalg.inv(covariance).astype(np.float32))
+    def score(self, images) -> np.ndarray:
+        """(N,) the probability that each (28, 28) image is not a digit."""
+        return self.network.predict(images, calibrated=False)[:, NOT_A_DIGIT]
 
-    def distance(self, features: np.ndarray) -> np.ndarray:
-        """(N,) squared Mahalanobis distance of each row of ``features`` to the nearest class centre."""
-        d = features[:, None, :] - self.means[None]  # (N, 10, F)
-        return np.einsum("ncf,fg,ncg->nc", d, self.precision, d).min(1)
+    def is_digit(self, images) -> np.ndarray:
+        """(N,) bool: does each image look like a digit?"""
+        return self.score(images) <= self.threshold
 
-    def with_threshold(self, digit_distances: np.ndarray, false_alarms: float = FALSE_ALARMS) -> "DigitDetector":
-        """This detector, flagging a ``false_alarms`` share of ``digit_distances`` (those of real digits)."""
-        return dataclasses.replace(self, threshold=float(np.quantile(digit_distances, 1 - false_alarms)))
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        """What goes into the weights file (``Checkpoint.save(extras=...)``)."""
-        return {"digits.means": self.means, "digits.precision": self.precision,
-                "digits.threshold": np.float32(self.threshold)}
+def load_judge(path: str | Path = JUDGE_PATH) -> Judge | None:
+    """The bundled judge, or None where there is none (the app then shows no verdict)."""
+    if not Path(path).is_file():
+        return None
+    checkpoint = load_checkpoint(path)
+    return Judge(Predictor(checkpoint), float(checkpoint.metadata["threshold"]))
 
-    @classmethod
-    def from_arrays(cls, arrays: dict) -> "DigitDetector | None":
-        if "digits.means" not in arrays:
-            return None
-        return cls(arrays["digits.means"], arrays["digits.precision"], float(arrays["digits.threshold"]))
+
+def read_views(images: np.ndarray, seed: int) -> np.ndarray:
+    """(N, 28, 28) the digits ``images`` as the reader sees them arrive: a quarter each drawn in a browser,
+    photographed on paper, cropped tight and enlarged, reduced to a low resolution and enlarged."""
+    quarters = np.array_split(images, 4)
+    rng = np.random.default_rng(seed)
+    return np.concatenate([drawn_digits(quarters[0], seed),
+                           np.stack([reader.read_digit(p) for p in synthetic_photos(quarters[1], seed)]),
+                           np.stack([reader.read_digit(tight_crop(x, rng)) for x in quarters[2]]),
+                           np.stack([reader.read_digit(low_resolution(x, rng)) for x in quarters[3]])])
+
+
+def training_set(data: Mnist, views: int, n_non_digits: int, seed: int = 0) -> Split:
+    """Digits (MNIST's training split without the validation digits, and ``views`` of them as read) and
+    ``n_non_digits`` non-digits, labelled ``DIGIT`` and ``NOT_A_DIGIT``."""
+    digits = data.train_without_validation.images
+    images = np.concatenate([digits, read_views(digits[:views], seed),
+                             non_digits.drawings(digits, n_non_digits, seed)])
+    labels = np.full(len(images), DIGIT, np.int32)
+    labels[-n_non_digits:] = NOT_A_DIGIT
+    return Split(images, labels)
+
+
+def train_judge(data: Mnist, views: int = 8000, n_non_digits: int = 30000, seed: int = 0,
+                path: str | Path = JUDGE_PATH) -> Judge:
+    """Trains the judge, sets its threshold on validation digits (as they are and as read) and saves it."""
+    network = get_model_entry(ARCHITECTURE).build(seed)
+    for _ in train(network, RECIPE, training_set(data, views, n_non_digits, seed), seed=seed, log_every=10**9):
+        pass
+    validation = data.validation.images
+    digits = np.concatenate([validation, read_views(validation[: views // 2], seed + 1)])
+    save_checkpoint(path, network, ARCHITECTURE, RECIPE, threshold=0.0, role="judge")
+    judge = load_judge(path)
+    threshold = float(np.quantile(judge.score(digits), 1 - FALSE_ALARMS))
+    save_checkpoint(path, network, ARCHITECTURE, RECIPE, threshold=threshold, role="judge")
+    return Judge(judge.network, threshold)

@@ -10,9 +10,8 @@ from flax import nnx
 
 from mnist_flax.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from mnist_flax import attribution
-from mnist_flax.forward import last_hidden, logits, model_input, softmax
+from mnist_flax.forward import logits, model_input, softmax
 from mnist_flax.inside import Layer, layer_activations
-from mnist_flax.novelty import DigitDetector
 from mnist_flax.registry import MODELS
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -28,7 +27,6 @@ class Predictor:
         self.model = checkpoint.model
         self.raw_pixels = checkpoint.recipe.raw_pixels
         self._graphdef, self._params = nnx.split(self.model)
-        self.detector = DigitDetector.from_arrays(checkpoint.extras)  # None until scripts/not_a_digit.py fits one
 
     @property
     def test_accuracy(self) -> float | None:
@@ -47,21 +45,6 @@ class Predictor:
         floats in [0, 1] (anything else raises ``ValueError``, see ``forward.model_input``). They are
         calibrated by the model's ``temperature`` (``calibration``), or the raw softmax with ``calibrated=False``."""
         return softmax(self.logits(images) / (self.temperature if calibrated else 1.0))
-
-    def features(self, images) -> np.ndarray:
-        """(N, F) activations of the last hidden layer, where ``novelty`` measures distances."""
-        return last_hidden(self._graphdef, self._params, images, self.raw_pixels)
-
-    def digit_distance(self, images) -> np.ndarray:
-        """(N,) how far each image lies from the training digits in this model's features (``novelty``)."""
-        if self.detector is None:
-            raise ValueError(f"{self.name} has no digit detector: fit one with python scripts/not_a_digit.py")
-        return self.detector.distance(self.features(images))
-
-    def is_digit(self, images) -> np.ndarray:
-        """(N,) bool: does each image look like a digit? False for scribbles, letters that look like no
-        digit, shapes and faces, several digits side by side (figures: README, "Not a digit")."""
-        return self.digit_distance(images) <= self.detector.threshold
 
     def saliency(self, image, method: str = DEFAULT_SALIENCY) -> np.ndarray:
         """(28, 28) attribution of one image's top class to its pixels (``attribution.saliency``)."""

@@ -32,7 +32,6 @@ import numpy as np
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from mnist_flax import sketchpad_value
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -171,8 +170,9 @@ def main(argv=None):
         composite, background = Path(tmp) / "composite.png", Path(tmp) / "background.png"
         Image.fromarray(255 - seven).convert("RGBA").save(composite)
         Image.new("RGBA", (336, 336), "white").save(background)
-        full = sketchpad_value(handle_file(str(composite)), [handle_file(str(layer))], handle_file(str(background)))
-        single = sketchpad_value(handle_file(str(composite)))
+        full = {"composite": handle_file(str(composite)), "layers": [handle_file(str(layer))],
+                "background": handle_file(str(background))}  # what a Sketchpad sends
+        single = {"composite": handle_file(str(composite)), "layers": [], "background": None}
         try:
             bare_client = Client(bare_url, verbose=False)
             floor = cpu_per_call(bare.pid, lambda: bare_client.predict(single, api_name="/bare"), args.n)

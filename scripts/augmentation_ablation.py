@@ -8,7 +8,7 @@ of the test digits (after the sketch preprocessing), the inputs the demo really 
 import argparse
 
 import mnist_flax
-from mnist_flax.sketch import drawn_digits
+from mnist_flax.inputs import drawn_digits
 
 
 def main(argv=None):

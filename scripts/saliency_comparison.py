@@ -18,7 +18,7 @@ from scipy import ndimage
 import mnist_flax
 from mnist_flax.attribution import SALIENCY_METHODS
 from mnist_flax.prediction import load_bundled_models
-from mnist_flax.sketch import drawn_digits
+from mnist_flax.inputs import drawn_digits
 
 ERASED = range(0, 161, 8)
 

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 import mnist_flax
-from mnist_flax.sketch import simulate_drawing
+from mnist_flax.inputs import simulate_drawing
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demo"))  # the app imports its modules by name
 import draw_tab  # noqa: E402
@@ -25,7 +25,7 @@ from shared import AppState, canvas_value  # noqa: E402
 
 def canvas_drawings(images, seed=0) -> list[str]:
     rng = np.random.default_rng(seed)
-    return [canvas_value(255 - np.asarray(Image.fromarray(simulate_drawing(image, rng)["composite"]).convert("L")))
+    return [canvas_value(255 - np.asarray(Image.fromarray(simulate_drawing(image, rng, as_layer=False)).convert("L")))
             for image in images]
 
 

@@ -4,12 +4,12 @@ import pytest
 from gradio_client.exceptions import AppError
 
 from mnist_flax import MODELS
-from mnist_flax.sketch import simulate_drawing
+from mnist_flax.inputs import simulate_drawing
 
 
 def drawing(mnist, i, seed=0):
     """A test digit drawn as black strokes on a transparent layer (a PNG of a drawing)."""
-    return simulate_drawing(mnist.test.images[i], np.random.default_rng(seed + i), as_layer=True)["layers"][0]
+    return simulate_drawing(mnist.test.images[i], np.random.default_rng(seed + i), as_layer=True)
 
 
 def top(result):
@@ -20,9 +20,26 @@ def test_predictions_on_drawn_test_digits(client, mnist, image_file):
     right = 0
     for i in range(20):
         result = client.predict(image_file(drawing(mnist, i), f"d{i}"), "cnn", api_name="/predict")
-        assert len(result["confidences"]) == 10
+        assert len(result["confidences"]) == 10 and result["is_digit"] and result["read_as"] == "drawing"
         right += top(result) == str(mnist.test.labels[i])
     assert right >= 18
+
+
+def test_every_battery_family_through_the_api(client, mnist, tmp_path):
+    """One input of each family built apart from the reader, as an API or MCP client sends the file."""
+    from gradio_client import handle_file
+
+    from mnist_flax import battery
+
+    for name in battery.FAMILIES:
+        (sample,) = battery.family(name, mnist.test.images, mnist.test.labels, "held_out", 1)
+        path = tmp_path / f"{name}.png"
+        path.write_bytes(sample.data)
+        result = client.predict(handle_file(str(path)), "cnn", api_name="/predict")
+        if sample.label is None:
+            assert result["is_digit"] is False, name
+        else:
+            assert result["label"] == str(sample.label) and result["is_digit"], name
 
 
 def test_compare_runs_every_model(client, mnist, image_file):

@@ -16,7 +16,7 @@ import whatif_tab
 from mnist_flax import MODELS
 from PIL import Image
 
-from mnist_flax.sketch import simulate_drawing
+from mnist_flax.inputs import simulate_drawing
 from shared import DRAW_HINT, AppState, canvas_value, drawing_digit
 
 
@@ -33,21 +33,35 @@ def drawings(mnist):
     rng = np.random.default_rng(0)
     out = []
     for i in range(5):
-        sketch = simulate_drawing(mnist.test.images[i], rng)
-        ink = 255 - np.asarray(Image.fromarray(sketch["composite"]).convert("L"))
-        out.append((sketch["composite"], canvas_value(ink), int(mnist.test.labels[i])))
+        drawing = simulate_drawing(mnist.test.images[i], rng, as_layer=False)
+        ink = 255 - np.asarray(Image.fromarray(drawing).convert("L"))
+        out.append((drawing, canvas_value(ink), int(mnist.test.labels[i])))
     return out
 
 
 def test_predict_reads_drawings_and_asks_for_one_when_blank(state, drawings):
     right = 0
     for image, _, label in drawings:
-        probabilities = draw_tab.predict(state, image, "cnn")
-        assert set(probabilities) == {str(d) for d in range(10)}
-        right += max(probabilities, key=probabilities.get) == str(label)
+        answer = draw_tab.predict(state, image, "cnn")
+        confidences = {c["label"]: c["confidence"] for c in answer["confidences"]}
+        assert set(confidences) == {str(d) for d in range(10)} and abs(sum(confidences.values()) - 1) < 1e-4
+        assert answer["label"] == max(confidences, key=confidences.get) == answer["confidences"][0]["label"]
+        assert answer["is_digit"] and answer["not_a_digit_score"] <= answer["not_a_digit_threshold"]
+        assert answer["read_as"] == "drawing"
+        right += answer["label"] == str(label)
     assert right >= 4
-    assert draw_tab.predict(state, None, "cnn") == DRAW_HINT
-    assert draw_tab.predict(state, np.full((50, 50, 3), 255, np.uint8), "cnn") == DRAW_HINT
+    assert draw_tab.predict(state, None, "cnn") == {"label": DRAW_HINT, "confidences": None}
+    assert draw_tab.predict(state, np.full((50, 50, 3), 255, np.uint8), "cnn")["label"] == DRAW_HINT
+
+
+def test_predict_says_when_an_image_is_not_a_digit(state, mnist):
+    """An agent can tell "a 7" from "not a digit, but closest to 7": two digits side by side, a face."""
+    pair = np.full((200, 400), 255, np.uint8)
+    pair[30:170, 40:180] = 255 - np.asarray(Image.fromarray(mnist.test.images[0]).resize((140, 140)))
+    pair[30:170, 220:360] = 255 - np.asarray(Image.fromarray(mnist.test.images[1]).resize((140, 140)))
+    answer = draw_tab.predict(state, pair, "cnn")
+    assert answer["is_digit"] is False and answer["not_a_digit_score"] > answer["not_a_digit_threshold"]
+    assert answer["label"] in {str(d) for d in range(10)}  # still the closest digit
 
 
 def pngs(html):

@@ -1,52 +1,32 @@
-""""That does not look like a digit": the detector's maths, where it is stored, and the bundled one on
-drawings of digits and on non-digits (figures: README, "Not a digit", from scripts/not_a_digit.py)."""
-import shutil
-
+""""That does not look like a digit": the bundled judge, where it lives, and how it is trained (its figures
+on inputs built apart from its training are in tests/test_battery.py and docs/battery.md)."""
 import numpy as np
-import pytest
 
-from mnist_flax import load_model, non_digits
-from mnist_flax.novelty import DigitDetector
-from mnist_flax.prediction import bundled_weights_path
-from mnist_flax.sketch import drawn_digits
+from mnist_flax import novelty
+from mnist_flax.inputs import drawn_digits
+from mnist_flax.novelty import load_judge
 
 
-def test_distance_is_small_near_a_class_centre_and_large_far_from_all():
-    rng = np.random.default_rng(0)
-    labels = np.repeat(np.arange(10), 200)
-    centres = rng.normal(0, 10, (10, 5))
-    detector = DigitDetector.fit(centres[labels] + rng.normal(0, 1, (2000, 5)), labels)
-    np.testing.assert_allclose(detector.means, centres, atol=0.3)
-    near = detector.distance(centres + 0.5)
-    far = detector.distance(centres.mean(0, keepdims=True) + 100)
-    assert near.max() < 5 < 1000 < far.min()  # squared distances in units of the spread (5 features)
-    detector = detector.with_threshold(detector.distance(centres[labels] + rng.normal(0, 1, (2000, 5))), 0.05)
-    assert detector.threshold == pytest.approx(11.07, rel=0.15)  # the 95% quantile of chi-square with 5 dof
+def test_the_bundled_judge_passes_digits_and_flags_what_it_was_trained_against(mnist):
+    judge = load_judge()
+    assert 0 < judge.threshold < 1
+    assert judge.is_digit(mnist.test.images[:2000]).mean() >= 0.99  # MNIST itself
+    assert judge.is_digit(drawn_digits(mnist.test.images[:300], seed=5)).mean() >= 0.98
+    assert (~judge.is_digit(novelty.non_digits.drawings(mnist.test.images, 200, seed=9))).mean() >= 0.8
+    scores = judge.score(mnist.test.images[:10])
+    assert scores.shape == (10,) and ((0 <= scores) & (scores <= 1)).all()
 
 
-def test_the_detector_travels_in_the_weights_file(tmp_path):
-    path = tmp_path / "deep_cnn.safetensors"
-    shutil.copyfile(bundled_weights_path("deep_cnn"), path)
-    model = load_model(path)
-    model.checkpoint.save(temperature=0.5)  # rewriting the metadata keeps the detector
-    again = load_model(path)
-    assert again.temperature == 0.5 and again.detector.threshold == model.detector.threshold
-    np.testing.assert_array_equal(again.detector.precision, model.detector.precision)
+def test_no_judge_file_means_no_verdict(tmp_path):
+    assert load_judge(tmp_path / "judge.safetensors") is None
 
 
-def test_a_model_without_a_detector_says_how_to_fit_one():
-    model = load_model("mlp")
-    assert model.detector is None
-    with pytest.raises(ValueError, match="scripts/not_a_digit.py"):
-        model.is_digit(np.zeros((28, 28), np.uint8))
-
-
-def test_digits_pass_and_non_digits_are_flagged(mnist):
-    """The bundled detector flags 0.5% of 10,000 test drawings and 87% of the held-out non-digits (README);
-    on smaller samples here: at most 3% and at least 70%."""
-    model = load_model("deep_cnn")
-    digits = drawn_digits(mnist.test.images[:400], seed=0)
-    assert model.is_digit(digits).mean() >= 0.97
-    assert model.is_digit(mnist.test.images[:1000]).mean() >= 0.97  # MNIST itself
-    assert (~model.is_digit(non_digits.held_out_set(mnist.test.images, 200))).mean() >= 0.70
-    assert (~model.is_digit(non_digits.tuning_set(mnist.train.images[:1000], 150))).mean() >= 0.60
+def test_training_a_judge_writes_one_that_loads(mnist, tmp_path, monkeypatch):
+    """A short run (the real one: python scripts/not_a_digit.py) still learns which is which."""
+    monkeypatch.setattr(novelty, "RECIPE", novelty.RECIPE.replace(epochs=4))
+    small = type(mnist)(mnist.train[:16000], mnist.test)
+    judge = novelty.train_judge(small, views=200, n_non_digits=3000, path=tmp_path / "judge.safetensors")
+    again = load_judge(tmp_path / "judge.safetensors")
+    assert again.threshold == judge.threshold
+    flagged = ~again.is_digit(novelty.non_digits.drawings(mnist.test.images, 100, seed=4))
+    assert flagged.mean() >= 0.5 and again.is_digit(mnist.test.images[:500]).mean() >= 0.95

@@ -44,7 +44,7 @@ def test_large_batches_and_bad_shapes(predictors):
     (np.full((2, 28, 28), 255.0), r"float images must lie in \[0, 1\].*pass uint8"),  # 0..255 as floats
     (np.full((28, 28), np.nan, np.float32), "NaN"),
     (np.full((28, 28), -0.5), r"must lie in \[0, 1\]"),
-    (np.zeros((2, 32, 32)), r"28x28 images.*got \(2, 32, 32\).*preprocess_sketch"),
+    (np.zeros((2, 32, 32)), r"28x28 images.*got \(2, 32, 32\).*read_digit"),
     (np.zeros((2, 28, 28, 3)), r"28x28 images"),
     (np.zeros(784), r"28x28 images"),
     (np.zeros((2, 28, 28), np.int64), "integer images must be uint8"),
@@ -58,12 +58,12 @@ def test_bad_input_raises_a_clear_error(predictors, images, message):
 
 
 def test_the_sketch_cast_to_float_is_refused_not_misread(predictors):
-    """preprocess_sketch's uint8 digit cast to float32 (0..255) used to be read as all ink."""
-    from mnist_flax import preprocess_sketch
+    """read_digit's uint8 digit cast to float32 (0..255) used to be read as all ink."""
+    from mnist_flax import read_digit
 
     digit = np.zeros((300, 300), np.uint8)
     digit[50:250, 140:160] = 255
-    image = preprocess_sketch(digit)
+    image = read_digit(digit)
     with pytest.raises(ValueError, match="pass uint8"):
         predictors[False].predict(image.astype(np.float32))
     np.testing.assert_allclose(predictors[False].predict(image), predictors[False].predict(image / 255.0),

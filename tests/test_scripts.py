@@ -69,20 +69,14 @@ def test_reproduce_report_from_saved_runs(tmp_path):
     assert (tmp_path / "results.md").is_file() and (tmp_path / "curves_cnn.png").is_file()
 
 
-def test_sketch_accuracy_script(mnist_dir):
-    out = run_script("sketch_accuracy.py", "--n", "50", "--data-dir", str(mnist_dir))
-    assert "| cnn (default answer) |" in out and "naive resize" in out and "ms per drawing" in out
-
-
-def test_trust_scripts_print_their_tables(mnist_dir, tmp_path):
-    out = run_script("photo_accuracy.py", "--n", "20", "--data-dir", str(mnist_dir))
-    assert "| cnn |" in out and "20 synthetic photos" in out
-    before = (ROOT / "mnist_flax" / "weights" / "deep_cnn.safetensors").read_bytes()
-    out = run_script("not_a_digit.py", "--dry-run", "--n-validation", "200", "--n-test", "200", "--n", "50",
-                     "--data-dir", str(mnist_dir), "--json", str(tmp_path / "n.json"))
-    figures = json.loads((tmp_path / "n.json").read_text())
-    assert len(figures["scores"]) == 5 and set(figures["chosen_by_family"]) >= {"faces", "scribbles", "two digits"}
-    assert "(chosen)" in out and (ROOT / "mnist_flax" / "weights" / "deep_cnn.safetensors").read_bytes() == before
+def test_battery_script_writes_its_table(mnist_dir, tmp_path):
+    out = run_script("battery.py", "--n", "6", "--families", "tight_crops", "non_digits", "--half", "tuning",
+                     "--data-dir", str(mnist_dir), "--out", str(tmp_path / "battery.md"))
+    table = (tmp_path / "battery.md").read_text()
+    assert "python scripts/battery.py --half tuning --n 6" in table and "looked at while tuning" in table
+    for row in ("| tight_crops | file | ", "| tight_crops | upload | ", "| non_digits | canvas | "):
+        assert row in table and row in out
+    assert "**detected" in table and "| family | door | cnn | " in table
 
 
 def test_inside_scripts_print_their_tables(mnist_dir, tmp_path):

@@ -57,7 +57,7 @@ def test_the_app_starts_from_the_upload_set_alone(deploy, tmp_path, mnist, image
     """A Space has only the uploaded files: the app must start from them and answer right."""
     from gradio_client import Client
 
-    from mnist_flax.sketch import simulate_drawing
+    from mnist_flax.inputs import simulate_drawing
 
     space = tmp_path / "space"
     deploy.stage(space)
@@ -67,7 +67,7 @@ def test_the_app_starts_from_the_upload_set_alone(deploy, tmp_path, mnist, image
     app, url = start_app(space / "demo" / "app.py", env, tmp_path / "app.log")
     try:
         client = Client(url, verbose=False)
-        drawing = simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0]
+        drawing = simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)
         sketch = image_file(drawing, "space_seven")
         assert client.predict(sketch, "cnn", api_name="/predict")["label"] == str(mnist.test.labels[0])
     finally:

@@ -6,7 +6,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from mnist_flax.sketch import simulate_drawing
+from mnist_flax.inputs import simulate_drawing
 
 # model, recipe, optimizer, learning rate, batch size, steps, training images, augment, raw pixels, seed
 SHORT = ["cnn", "custom", "adam", 1e-3, 32, 300, 20_000, False, False, 0]
@@ -107,7 +107,7 @@ def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnis
     bob.predict(api_name="/stop_training")  # Bob's stop must not touch Alice's run
     time.sleep(1.5)
     assert not job.done()
-    sketch = image_file(simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True)["layers"][0])
+    sketch = image_file(simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True))
     start = time.time()
     answer = bob.predict(sketch, "cnn", api_name="/predict")
     assert time.time() - start < 2 and answer["label"] == str(mnist.test.labels[0])

@@ -11,7 +11,7 @@ from PIL import Image
 import draw_tab
 import examples
 from mnist_flax import feedback
-from mnist_flax.photo import synthetic_photos
+from mnist_flax.inputs import synthetic_photos
 from shared import AppState, drawing_digit
 
 

@@ -1,0 +1,117 @@
+"""The reader and the judge on inputs built apart from everything they were tuned on (``mnist_flax.battery``),
+through every door an image comes in by:
+
+- file: an image file as the API and MCP tools take it (``predict``, ``compare``, ... read it with ``reader.read``);
+- upload: a photo or file uploaded on the page, whose ink goes onto the canvas and is read from there;
+- canvas: a drawing made on the page's canvas (the drawing families: the ink the canvas holds).
+
+For each family and door: each model's accuracy, the share read as blank ("Draw a digit") and the share the
+judge flags as not a digit (for the non-digits, the share detected: flagged or blank). Writes the table to
+docs/battery.md (``--out``) with the machine and the command.
+
+    python scripts/battery.py --half held_out --n 1000     # the README's figures; --half tuning to tune on
+"""
+import argparse
+import datetime
+import io
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import mnist_flax
+from mnist_flax import battery, reader
+from mnist_flax.novelty import load_judge
+from mnist_flax.prediction import load_bundled_models
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "demo"))  # the page's own canvas encoding, as the app uses it
+from shared import canvas_value, drawing_digit  # noqa: E402
+
+DOORS = ("file", "upload", "canvas")
+
+
+def through(door: str, sample: battery.Sample) -> np.ndarray | None:
+    """The 28x28 digit the models see when ``sample`` comes in by ``door``; None when read as blank."""
+    try:
+        if door == "file":
+            return reader.read(io.BytesIO(sample.data)).digit
+        ink = sample.ink if door == "canvas" else np.round(255 * reader.read(io.BytesIO(sample.data)).ink)
+        return drawing_digit(canvas_value(ink.astype(np.uint8)))
+    except reader.BlankSketchError:
+        return None
+
+
+def measure(samples: list[battery.Sample], door: str, models: dict, judge) -> dict:
+    digits = [through(door, s) for s in samples]
+    blank = np.array([d is None for d in digits])
+    images = np.stack([np.zeros((28, 28), np.uint8) if d is None else d for d in digits])
+    flagged = ~blank & ~judge.is_digit(images) if judge else np.zeros(len(samples), bool)
+    labels = np.array([-1 if s.label is None else s.label for s in samples])
+    row = {"n": len(samples), "blank": float(blank.mean()), "flagged": float(flagged.mean())}
+    if samples[0].label is None:
+        return {**row, "detected": float((blank | flagged).mean()),
+                "by_kind": {k: float((blank | flagged)[i::len(battery.NON_DIGIT_KINDS)].mean())
+                            for i, k in enumerate(battery.NON_DIGIT_KINDS)}}
+    row["accuracy"] = {name: float(((m.predict(images).argmax(1) == labels) & ~blank).mean())
+                       for name, m in models.items()}
+    if samples[0].family == "mnist_files" and door == "file":
+        arrays = np.stack([s.image() for s in samples])
+        row["agrees_with_array"] = {name: float((m.predict(images).argmax(1) == m.predict(arrays).argmax(1)).mean())
+                                    for name, m in models.items()}
+    return row
+
+
+def markdown(results: dict, models: list[str], args, seconds: float) -> str:
+    head = ("# The reader on the battery\n\n"
+            f"Made by `python scripts/battery.py --half {args.half} --n {args.n}` on {datetime.date.today()}, "
+            f"{platform.machine()}, in {seconds:.0f} s. Half: **{args.half}** "
+            f"({'held out: never looked at while tuning' if args.half == 'held_out' else 'looked at while tuning'}); "
+            f"{args.n} inputs per family. Accuracy counts a blank answer as wrong; flagged: the judge says "
+            "\"not a digit\"; for the non-digits, detected = flagged or blank.\n\n")
+    rows = [f"| family | door | {' | '.join(models)} | blank | flagged |", "|---|---|" + "---:|" * (len(models) + 2)]
+    notes = []
+    for (name, door), r in results.items():
+        if "accuracy" in r:
+            cells = " | ".join(f"{r['accuracy'][m]:.2%}" for m in models)
+            rows.append(f"| {name} | {door} | {cells} | {r['blank']:.1%} | {r['flagged']:.1%} |")
+            if "agrees_with_array" in r:
+                notes.append(f"MNIST files through the file door give the answer the same model gives their arrays: "
+                             + ", ".join(f"{m} {v:.2%}" for m, v in r["agrees_with_array"].items()) + ".")
+        else:
+            rows.append(f"| {name} | {door} | " + " | ".join("–" for _ in models) +
+                        f" | {r['blank']:.1%} | **detected {r['detected']:.1%}** |")
+            notes.append(f"Non-digits detected through the {door} door, by kind: " +
+                         ", ".join(f"{k} {v:.0%}" for k, v in r["by_kind"].items()) + ".")
+    return head + "\n".join(rows) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--half", choices=tuple(battery.HALVES), default="held_out")
+    p.add_argument("--n", type=int, default=1000, help="inputs per family")
+    p.add_argument("--families", nargs="+", choices=tuple(battery.FAMILIES), default=tuple(battery.FAMILIES))
+    p.add_argument("--doors", nargs="+", choices=DOORS, default=DOORS)
+    p.add_argument("--out", default=str(ROOT / "docs" / "battery.md"), help="where the table goes ('-': only print)")
+    p.add_argument("--data-dir")
+    args = p.parse_args(argv)
+    start = time.perf_counter()
+    test = mnist_flax.load_mnist(args.data_dir).test
+    models, judge = load_bundled_models(), load_judge()
+    results = {}
+    for name in args.families:
+        samples = battery.family(name, test.images, test.labels, args.half, args.n)
+        for door in args.doors:
+            if door != "canvas" or samples[0].ink is not None:
+                results[name, door] = measure(samples, door, models, judge)
+                print(name, door, {k: v for k, v in results[name, door].items() if k != "by_kind"}, flush=True)
+    text = markdown(results, list(models), args, time.perf_counter() - start)
+    print(text)
+    if args.out != "-":
+        Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
