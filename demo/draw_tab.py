@@ -136,13 +136,13 @@ def predict(state: AppState, image_path: str, model_name: str = "cnn", mine=None
     if found is None:
         return {"label": DRAW_HINT, "confidences": None}
     probabilities = predictor.predict(found.digit)[0]
-    answer = {"label": str(int(probabilities.argmax())),
+    result = {"label": str(int(probabilities.argmax())),
               "confidences": [{"label": str(d), "confidence": float(probabilities[d])} for d in np.argsort(-probabilities)]}
     if state.judge is not None:
         score = float(state.judge.score(found.digit)[0])
-        answer.update(is_digit=score <= state.judge.threshold, not_a_digit_score=score,
+        result.update(is_digit=score <= state.judge.threshold, not_a_digit_score=score,
                       not_a_digit_threshold=state.judge.threshold)
-    return {**answer, "read_as": found.kind}
+    return {**result, "read_as": found.kind}
 
 
 def precompute_examples(state: AppState):

@@ -17,6 +17,7 @@ import numpy as np
 from mnist_flax import non_digits, reader
 from mnist_flax.checkpoints import load_checkpoint, save_checkpoint
 from mnist_flax.data import Mnist, Split
+from mnist_flax.forward import model_logits, softmax
 from mnist_flax.inputs import drawn_digits, low_resolution, synthetic_photos, tight_crop
 from mnist_flax.prediction import WEIGHTS_DIR, Predictor
 from mnist_flax.recipe import Recipe
@@ -85,8 +86,7 @@ def train_judge(data: Mnist, views: int = 8000, n_non_digits: int = 30000, seed:
         pass
     validation = data.validation.images
     digits = np.concatenate([validation, read_views(validation[: views // 2], seed + 1)])
-    save_checkpoint(path, network, ARCHITECTURE, RECIPE, threshold=0.0, role="judge")
-    judge = load_judge(path)
-    threshold = float(np.quantile(judge.score(digits), 1 - FALSE_ALARMS))
-    save_checkpoint(path, network, ARCHITECTURE, RECIPE, threshold=threshold, role="judge")
-    return Judge(judge.network, threshold)
+    scores = softmax(model_logits(network, digits))[:, NOT_A_DIGIT]
+    save_checkpoint(path, network, ARCHITECTURE, RECIPE, role="judge",
+                    threshold=float(np.quantile(scores, 1 - FALSE_ALARMS)))
+    return load_judge(path)
