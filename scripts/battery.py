@@ -14,12 +14,15 @@ docs/battery.md (``--out``) with the machine and the command.
 import argparse
 import datetime
 import io
+import os
 import platform
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 import mnist_flax
 from mnist_flax import battery, reader
@@ -45,12 +48,17 @@ def through(door: str, sample: battery.Sample) -> np.ndarray | None:
 
 
 def measure(samples: list[battery.Sample], door: str, models: dict, judge) -> dict:
-    digits = [through(door, s) for s in samples]
+    digits, seconds = [], []
+    for sample in samples:
+        start = time.perf_counter()
+        digits.append(through(door, sample))
+        seconds.append(time.perf_counter() - start)
     blank = np.array([d is None for d in digits])
     images = np.stack([np.zeros((28, 28), np.uint8) if d is None else d for d in digits])
     flagged = ~blank & ~judge.is_digit(images) if judge else np.zeros(len(samples), bool)
     labels = np.array([-1 if s.label is None else s.label for s in samples])
-    row = {"n": len(samples), "blank": float(blank.mean()), "flagged": float(flagged.mean())}
+    row = {"n": len(samples), "blank": float(blank.mean()), "flagged": float(flagged.mean()),
+           "ms": 1000 * float(np.median(seconds)), "ms_p99": 1000 * float(np.percentile(seconds, 99))}
     if samples[0].label is None:
         return {**row, "detected": float((blank | flagged).mean()),
                 "by_kind": {k: float((blank | flagged)[i::len(battery.NON_DIGIT_KINDS)].mean())
@@ -64,28 +72,74 @@ def measure(samples: list[battery.Sample], door: str, models: dict, judge) -> di
     return row
 
 
-def markdown(results: dict, models: list[str], args, seconds: float) -> str:
+def costly_inputs() -> list[tuple[str, str, float, float]]:
+    """What the largest and the worst inputs cost the reader: (input, outcome, ms, peak MiB allocated)."""
+    rng = np.random.default_rng(0)
+    big = np.full((4096, 4096), 255, np.uint8)
+    big[1000:3000, 1800:2200] = 0  # a tall 1 on the largest page accepted
+    noisy = np.clip(rng.normal(180, 40, (4096, 4096, 3)), 0, 255).astype(np.uint8)
+
+    def encoded(array, kind, **options):
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, kind, **options)
+        return buffer.getvalue()
+
+    refused = io.BytesIO()
+    Image.new("L", (7000, 7000), 255).save(refused, "PNG")
+    cases = {"4096x4096 PNG drawing (the largest accepted)": encoded(big, "PNG"),
+             "4096x4096 JPEG of noise (a photo with nothing on it)": encoded(noisy, "JPEG", quality=90),
+             "7000x7000 PNG (refused from its header)": refused.getvalue(),
+             "a text file named .png": b"not an image" * 1000,
+             "2048x2048 float64 array of 0..255 (in-process)": big[::2, ::2].astype(np.float64)}
+    rows = []
+    for name, value in cases.items():
+        tracemalloc.start()
+        start = time.perf_counter()
+        try:
+            outcome = f"read as {reader.read(value).kind}"
+        except reader.SketchError as e:
+            outcome = f"{type(e).__name__}: {e}"
+        ms = 1000 * (time.perf_counter() - start)
+        peak = tracemalloc.get_traced_memory()[1] / 2 ** 20
+        tracemalloc.stop()
+        rows.append((name, outcome, ms, peak))
+    return rows
+
+
+def time_cell(row: dict) -> str:
+    return f"{row['ms']:.1f} ({row['ms_p99']:.0f})"
+
+
+def markdown(results: dict, costly: list, models: list[str], args, seconds: float) -> str:
     head = ("# The reader on the battery\n\n"
             f"Made by `python scripts/battery.py --half {args.half} --n {args.n}` on {datetime.date.today()}, "
             f"{platform.machine()}, in {seconds:.0f} s. Half: **{args.half}** "
             f"({'held out: never looked at while tuning' if args.half == 'held_out' else 'looked at while tuning'}); "
             f"{args.n} inputs per family. Accuracy counts a blank answer as wrong; flagged: the judge says "
-            "\"not a digit\"; for the non-digits, detected = flagged or blank.\n\n")
-    rows = [f"| family | door | {' | '.join(models)} | blank | flagged |", "|---|---|" + "---:|" * (len(models) + 2)]
+            "\"not a digit\"; for the non-digits, detected = flagged or blank; ms: the time to read one input "
+            "through the door (decoding, reading, and the canvas's encoding where there is one; not the models), "
+            f"median and 99th percentile, on {os.cpu_count()} cores.\n\n")
+    rows = [f"| family | door | {' | '.join(models)} | blank | flagged | ms, median (p99) |",
+            "|---|---|" + "---:|" * (len(models) + 3)]
     notes = []
     for (name, door), r in results.items():
         if "accuracy" in r:
             cells = " | ".join(f"{r['accuracy'][m]:.2%}" for m in models)
-            rows.append(f"| {name} | {door} | {cells} | {r['blank']:.1%} | {r['flagged']:.1%} |")
+            rows.append(f"| {name} | {door} | {cells} | {r['blank']:.1%} | {r['flagged']:.1%} | {time_cell(r)} |")
             if "agrees_with_array" in r:
                 notes.append(f"MNIST files through the file door give the answer the same model gives their arrays: "
                              + ", ".join(f"{m} {v:.2%}" for m, v in r["agrees_with_array"].items()) + ".")
         else:
             rows.append(f"| {name} | {door} | " + " | ".join("–" for _ in models) +
-                        f" | {r['blank']:.1%} | **detected {r['detected']:.1%}** |")
+                        f" | {r['blank']:.1%} | **detected {r['detected']:.1%}** | {time_cell(r)} |")
             notes.append(f"Non-digits detected through the {door} door, by kind: " +
                          ", ".join(f"{k} {v:.0%}" for k, v in r["by_kind"].items()) + ".")
-    return head + "\n".join(rows) + "\n\n" + "\n".join(f"- {n}" for n in notes) + "\n"
+    costs = ["| input | outcome | ms | peak memory of the arrays (MiB; tracemalloc, without the decoder's own) |",
+             "|---|---|---:|---:|"]
+    costs += [f"| {name} | {outcome} | {ms:.0f} | {peak:.0f} |" for name, outcome, ms, peak in costly]
+    return (head + "\n".join(rows) + "\n\n" + "\n".join(f"- {n}" for n in notes) +
+            "\n\nWhat the largest and the worst inputs cost the reader (one at a time, in-process):\n\n" +
+            "\n".join(costs) + "\n")
 
 
 def main(argv=None):
@@ -107,7 +161,7 @@ def main(argv=None):
             if door != "canvas" or samples[0].ink is not None:
                 results[name, door] = measure(samples, door, models, judge)
                 print(name, door, {k: v for k, v in results[name, door].items() if k != "by_kind"}, flush=True)
-    text = markdown(results, list(models), args, time.perf_counter() - start)
+    text = markdown(results, costly_inputs(), list(models), args, time.perf_counter() - start)
     print(text)
     if args.out != "-":
         Path(args.out).write_text(text)
