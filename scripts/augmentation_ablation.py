@@ -3,7 +3,7 @@
     python scripts/augmentation_ablation.py --model cnn --epochs 10
 
 Reports, for both runs: test accuracy, wall time, and accuracy on browser-like drawings
-of the test digits (after the sketch preprocessing), the inputs the demo really gets.
+of the test digits (``inputs.drawn_digits``, read by the reader), the inputs the demo really gets.
 """
 import argparse
 
