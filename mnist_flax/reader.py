@@ -74,7 +74,7 @@ def read(image) -> Reading:
     x = pixels(image)
     kind = kind_of(x)
     if kind == "mnist":
-        ink = x if x.ndim == 2 else x[:, :, :3] @ LUMINANCE
+        ink = luminance(x)
         return Reading(np.round(ink * 255).astype(np.uint8), kind, ink)
     ink = drawing_ink(x) if kind == "drawing" else photo_ink(x)
     return Reading(digit_from_ink(ink), kind, ink)
@@ -152,11 +152,17 @@ def pixels(image) -> np.ndarray:
 
 def luminance(x: np.ndarray) -> np.ndarray:
     """(H, W) luminance of pixels from ``pixels``; a transparent ground reads as white paper."""
-    if x.ndim == 2:
-        return x
-    if x.shape[2] == 4:
-        x = x[:, :, :3] * x[:, :, 3:] + (1 - x[:, :, 3:])
-    return x[:, :, :3] @ LUMINANCE
+    return x if x.ndim == 2 else _on_white(x) @ LUMINANCE
+
+
+def _on_white(x: np.ndarray) -> np.ndarray:
+    """(H, W, 3) colour pixels from ``pixels``, an RGBA image laid on white paper."""
+    return x[:, :, :3] * x[:, :, 3:] + (1 - x[:, :, 3:]) if x.shape[2] == 4 else x
+
+
+def _border(a: np.ndarray) -> np.ndarray:
+    """The pixels of an image's outermost ring (an image's ground, mostly, even when a digit touches it)."""
+    return np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
 
 
 # --------------------------------------------------------------------------------------------- 2. kind
@@ -196,8 +202,8 @@ def _flatness(grey: np.ndarray) -> float:
 def _ground_distance(x: np.ndarray) -> np.ndarray:
     """(H, W) how far each pixel's colour lies from the ground's: the commonest colour of the border
     (a digit's ink, even cropped tight, holds less of the border than the ground does)."""
-    rgb = x[:, :, None] if x.ndim == 2 else x[:, :, :3] * x[:, :, 3:] + (1 - x[:, :, 3:]) if x.shape[2] == 4 else x
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]])
+    rgb = x[:, :, None] if x.ndim == 2 else _on_white(x)
+    border = _border(rgb)
     bins = np.round(border * 31).astype(np.int64) @ (32 ** np.arange(border.shape[1]))
     _, index = np.unique(bins, return_inverse=True)
     ground = border[index == np.bincount(index).argmax()].mean(0)
@@ -222,9 +228,8 @@ def photo_ink(x: np.ndarray) -> np.ndarray:
     # Dark ink on paper, unless the image says light ink on a dark ground (a blackboard) both ways: the
     # ink, the few pixels far from their surroundings, skews the detail left once lighting is out; and
     # the border, even of a digit cropped tight, is mostly ground, on the ground's side of the greys.
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     light_ink = (np.mean((grey - ndimage.uniform_filter(grey, window)) ** 3) > 0
-                 and np.median(border) < np.mean(np.percentile(grey, [2, 98])))
+                 and np.median(_border(grey)) < np.mean(np.percentile(grey, [2, 98])))
     if not light_ink:
         paper = ndimage.grey_closing(grey, size=(window, window))  # the ink is thinner than the window
         contrast = np.clip(1 - grey / np.maximum(paper, 1e-3), 0, 1)
