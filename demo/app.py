@@ -3,24 +3,21 @@ what would make them read another digit, explore their mistakes, train your own.
 
     python demo/app.py        # then open http://127.0.0.1:7860
 
-This file builds the page from one module per tab and launches it; the tabs hold the
-components, events and handlers, and models, preprocessing, prediction and training
-come from the mnist_flax library.
+This file builds the page from one module per tab (``demo.tabs``) and launches it; the tabs hold the
+components and events, their handlers are plain functions, and models, reading, prediction and
+training come from the mnist_flax library.
 """
+
 import sys
 from pathlib import Path
 
-# A Hugging Face Space installs requirements.txt, not this repository: import mnist_flax from the checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # a Space runs this file from a checkout it never installs
 
 import gradio as gr  # noqa: E402
 
-import draw_tab  # noqa: E402
-import explore_tab  # noqa: E402
-import train_tab  # noqa: E402
-import views  # noqa: E402
-from shared import CSS, AppState  # noqa: E402
-
+from demo.pictures import CSS  # noqa: E402
+from demo.state import AppState  # noqa: E402
+from demo.tabs import draw, explore, train  # noqa: E402
 
 CACHE_LIFETIME = (3600, 3600)  # every hour, delete uploaded and generated files older than an hour
 MAX_UPLOAD = "10mb"  # a drawing is a few KB, a phone photo a few MB
@@ -32,16 +29,19 @@ def build(state: AppState | None = None) -> gr.Blocks:
     state = state or AppState.load()
     with gr.Blocks(title="MNIST in Flax", delete_cache=CACHE_LIFETIME) as demo:
         mine = gr.State({})  # this visitor's trained models: name -> weights path
-        gr.Markdown("# MNIST in Flax\nThe five classic Keras MNIST tutorial models, rebuilt in Flax NNX. "
-                    "Draw a digit, then look at it four ways: the answer, every model side by side, the inside of a "
-                    "model layer by layer, and what would make each model read another digit. Every drawing is "
-                    "cropped, scaled to 20x20 and centred by its centre of mass, as the MNIST digits were.")
-        draw = draw_tab.build(state, mine)
-        explore_tab.build(state)
-        train_tab.build(state, mine, draw.model, demo)
+        gr.Markdown(
+            "# MNIST in Flax\nThe five classic Keras MNIST tutorial models, rebuilt in Flax NNX. "
+            "Draw a digit, then look at it four ways: the answer, every model side by side, the inside of a "
+            "model layer by layer, and what would make each model read another digit. Every drawing is "
+            "cropped, scaled to 20x20 and centred by its centre of mass, as the MNIST digits were."
+        )
+        drawing = draw.build(state, mine)
+        explore.build(state)
+        train.build(state, mine, drawing.model, demo)
     return demo
 
 
 if __name__ == "__main__":
     build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(
-        max_file_size=MAX_UPLOAD, css=CSS + views.CSS, mcp_server=True)  # predict and compare as MCP tools
+        max_file_size=MAX_UPLOAD, css=CSS, mcp_server=True
+    )  # predict and compare as MCP tools

@@ -1,4 +1,4 @@
-// The drawing canvas of the Draw and Compare tabs (a gr.HTML component; see shared.drawing_canvas).
+// The drawing canvas of the Draw tab (a gr.HTML component; see canvas.py, which reads what this sends).
 // Strokes are drawn here in the browser; what is sent to the server is only the ink, cropped to the
 // drawing (with a margin) and reduced to at most SIDE pixels on its long side: a few KB of JSON
 // {width, height, ink: base64 of width*height bytes, 255 = ink}, or "" for an empty canvas. It is

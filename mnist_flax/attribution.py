@@ -1,12 +1,13 @@
 """Gradients with respect to the pixels: which pixels carried an answer (``saliency``), and the
 nudge that turns a drawing into another digit for a model (``counterfactual``).
 
-Saliency methods, compared on test digits by ``scripts/saliency_comparison.py`` (README, "Inside"):
+Saliency methods, compared on test digits by ``python -m bench saliency`` (docs/inside.md):
 - "gradient": |d top logit / d pixel|, the plain map: noisy, and as bright on blank paper as on ink;
 - "smoothgrad": the gradient averaged over noisy copies of the image (Smilkov et al. 2017);
 - "integrated_gradients": pixel x mean gradient on the path from a blank image (Sundararajan et al.
   2017): signed (for or against the answer), zero on blank paper, and summing to the logit's change.
 """
+
 import dataclasses
 import functools
 
@@ -26,6 +27,7 @@ STEP_SIZE = 0.5  # each step's size, as an L2 norm over the 28x28 image in [0, 1
 
 def _logit_gradient(graphdef, raw_pixels):
     """d logit[c] / d x for a batch x (N, 28, 28) and classes c (N,)."""
+
     def chosen_logits(x, params, classes):
         z = nnx.merge(graphdef, params)(network_input(x, raw_pixels))
         return jnp.take_along_axis(z, classes[:, None], -1).sum()
@@ -33,7 +35,7 @@ def _logit_gradient(graphdef, raw_pixels):
     return jax.grad(chosen_logits)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled_saliency(graphdef, raw_pixels: bool, method: str):
     grad = _logit_gradient(graphdef, raw_pixels)
 
@@ -55,8 +57,15 @@ def _compiled_saliency(graphdef, raw_pixels: bool, method: str):
     return jax.jit(saliency)
 
 
-def saliency(graphdef, params, images, raw_pixels: bool = False, method: str = "integrated_gradients",
-             classes=None, seed: int = 0) -> np.ndarray:
+def saliency(
+    graphdef,
+    params,
+    images,
+    raw_pixels: bool = False,
+    method: str = "integrated_gradients",
+    classes=None,
+    seed: int = 0,
+) -> np.ndarray:
     """(N, 28, 28) attribution of each image's class (default: its top class) to its pixels by
     ``method`` (one of ``SALIENCY_METHODS``); "gradient" is unsigned, the others signed: positive
     pixels pushed toward the class, negative ones away from it."""
@@ -64,8 +73,11 @@ def saliency(graphdef, params, images, raw_pixels: bool = False, method: str = "
         raise ValueError(f"unknown saliency method {method!r}: choose one of {', '.join(SALIENCY_METHODS)}")
     x = jnp.asarray(model_input(images))
     classes = np.broadcast_to(-1 if classes is None else np.asarray(classes, np.int32), (len(x),))
-    return np.asarray(_compiled_saliency(graphdef, raw_pixels, method)(
-        params, x, jnp.asarray(classes, jnp.int32), jax.random.key(seed)))
+    return np.asarray(
+        _compiled_saliency(graphdef, raw_pixels, method)(
+            params, x, jnp.asarray(classes, jnp.int32), jax.random.key(seed)
+        )
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +111,7 @@ class Counterfactual:
         return np.sqrt(((self.final - self.images[0]) ** 2).sum((-1, -2)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled_counterfactual(graphdef, raw_pixels: bool, steps: int, step_size: float):
     def log_p(x, params, targets):
         z = nnx.merge(graphdef, params)(network_input(x, raw_pixels))
@@ -111,10 +123,15 @@ def _compiled_counterfactual(graphdef, raw_pixels: bool, steps: int, step_size: 
             g, z = jax.grad(log_p, has_aux=True)(x, params, targets)
             reached = jnp.argmax(z, -1) == targets
             g = jnp.where(((x <= 0) & (g < 0)) | ((x >= 1) & (g > 0)), 0.0, g)  # only directions that can move
-            moved = jnp.clip(x + step_size * g / (jnp.sqrt((g ** 2).sum((1, 2), keepdims=True)) + 1e-12), 0.0, 1.0)
+            moved = jnp.clip(x + step_size * g / (jnp.sqrt((g**2).sum((1, 2), keepdims=True)) + 1e-12), 0.0, 1.0)
             x_next = jnp.where(reached[:, None, None], x, moved)
-            return (i + 1, x_next, images.at[i + 1].set(x_next), probabilities.at[i].set(jax.nn.softmax(z)),
-                    reached.all())
+            return (
+                i + 1,
+                x_next,
+                images.at[i + 1].set(x_next),
+                probabilities.at[i].set(jax.nn.softmax(z)),
+                reached.all(),
+            )
 
         start = (0, x, jnp.zeros((steps + 1, *x.shape)).at[0].set(x), jnp.zeros((steps + 1, x.shape[0], 10)), False)
         i, x, images, probabilities, _ = jax.lax.while_loop(lambda c: (c[0] < steps) & ~c[4], step, start)
@@ -122,14 +139,17 @@ def _compiled_counterfactual(graphdef, raw_pixels: bool, steps: int, step_size: 
         # both held to the end, so that every result has steps + 1 entries.
         probabilities = probabilities.at[i].set(jax.nn.softmax(log_p(x, params, targets)[1]))
         after = jnp.arange(steps + 1) > i
-        return (jnp.where(after[:, None, None, None], x[None], images),
-                jnp.where(after[:, None, None], probabilities[i][None], probabilities))
+        return (
+            jnp.where(after[:, None, None, None], x[None], images),
+            jnp.where(after[:, None, None], probabilities[i][None], probabilities),
+        )
 
     return jax.jit(run)
 
 
-def counterfactual(graphdef, params, images, targets, raw_pixels: bool = False, steps: int = STEPS,
-                   step_size: float = STEP_SIZE) -> Counterfactual:
+def counterfactual(
+    graphdef, params, images, targets, raw_pixels: bool = False, steps: int = STEPS, step_size: float = STEP_SIZE
+) -> Counterfactual:
     """Gradient steps on the pixels that raise each image's log-probability of its target digit,
     each of L2 size ``step_size``, kept in [0, 1], until the target is the model's top class or
     ``steps`` have been taken. What changed shows what this model needs to see a different digit."""
@@ -138,5 +158,6 @@ def counterfactual(graphdef, params, images, targets, raw_pixels: bool = False, 
     if ((targets < 0) | (targets > 9)).any():
         raise ValueError(f"target digits must be 0 to 9; got {sorted(set(targets.tolist()))}")
     images, probabilities = _compiled_counterfactual(graphdef, raw_pixels, int(steps), float(step_size))(
-        params, x, jnp.asarray(targets))
+        params, x, jnp.asarray(targets)
+    )
     return Counterfactual(targets, np.asarray(images), np.asarray(probabilities))

@@ -4,6 +4,7 @@ Small affine transforms (rotation, scale, shear, shift) and stroke-width changes
 (blending towards a 3x3 dilation or erosion). Inputs and outputs are float images
 (B, 28, 28) on any intensity scale.
 """
+
 import math
 
 import jax

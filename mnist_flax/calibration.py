@@ -1,11 +1,12 @@
 """Probabilities that mean what they say: one temperature per model, and how to measure calibration.
 
-The bundled models were trained with label smoothing, which caps their confidence (a clean 7 at 91%).
+The bundled models were trained with label smoothing, which caps their confidence (docs/accuracy.md).
 Dividing the logits by a temperature fitted on held-out digits (``fit_temperature``) keeps every answer
 and makes the probabilities match how often the model is right; ``expected_calibration_error`` and
 ``reliability`` measure it. The fitted temperature is stored in the weights' metadata
-(``scripts/calibrate.py``) and ``Predictor.predict`` applies it.
+(``calibrate_weights``, which ``bundle.make`` runs) and ``Predictor.predict`` applies it.
 """
+
 import dataclasses
 
 import numpy as np
@@ -49,8 +50,7 @@ class Reliability:
     def expected_calibration_error(self) -> float:
         """The gap between confidence and accuracy, averaged over predictions (Guo et al. 2017)."""
         used = self.count > 0
-        return float((self.count[used] * np.abs(self.confidence[used] - self.accuracy[used])).sum()
-                     / self.count.sum())
+        return float((self.count[used] * np.abs(self.confidence[used] - self.accuracy[used])).sum() / self.count.sum())
 
 
 def reliability(probabilities: np.ndarray, labels: np.ndarray, bins: int = BINS) -> Reliability:
@@ -60,8 +60,7 @@ def reliability(probabilities: np.ndarray, labels: np.ndarray, bins: int = BINS)
     which = np.minimum((confidence * bins).astype(int), bins - 1)
     count = np.bincount(which, minlength=bins)
     with np.errstate(invalid="ignore"):
-        return Reliability(np.bincount(which, confidence, bins) / count, np.bincount(which, right, bins) / count,
-                           count)
+        return Reliability(np.bincount(which, confidence, bins) / count, np.bincount(which, right, bins) / count, count)
 
 
 def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = BINS) -> float:
@@ -83,7 +82,8 @@ def calibrate_weights(path, validation) -> float:
     """Fits the temperature of the weights at ``path`` on ``validation`` (a Split: never the test set) and
     stores it in their metadata. Returns it."""
     checkpoint = load_checkpoint(path)
-    temperature = fit_temperature(model_logits(checkpoint.model, validation.images, checkpoint.recipe.raw_pixels),
-                                  validation.labels)
+    temperature = fit_temperature(
+        model_logits(checkpoint.model, validation.images, checkpoint.recipe.raw_pixels), validation.labels
+    )
     store_temperature(path, temperature)
     return temperature

@@ -3,9 +3,10 @@
 A file holds every array of the model's NNX state under its dotted path
 (``conv1.kernel``) and string metadata: the model's registry name, the recipe
 (JSON), test accuracy, epochs and library version (and what is fitted after training, such as the
-temperature of ``calibration``). Writes are atomic (temporary file, then rename); loading checks the architecture and every shape, and any
-problem raises ``CheckpointError`` naming the file and what is wrong.
+temperature of ``calibration``). Writes are atomic (temporary file, then rename); loading checks the
+architecture and every shape, and any problem raises ``CheckpointError`` naming the file and what is wrong.
 """
+
 import dataclasses
 import json
 import os
@@ -38,8 +39,13 @@ def save_checkpoint(path, model: nnx.Module, name: str, recipe: Recipe, **metada
     path.parent.mkdir(parents=True, exist_ok=True)
     from mnist_flax import __version__
 
-    meta = {"format": FORMAT, "model": name, "recipe": json.dumps(recipe.as_dict()),
-            "version": __version__, **{k: json.dumps(v) for k, v in metadata.items()}}
+    meta = {
+        "format": FORMAT,
+        "model": name,
+        "recipe": json.dumps(recipe.as_dict()),
+        "version": __version__,
+        **{k: json.dumps(v) for k, v in metadata.items()},
+    }
     data = safetensors.numpy.save(_flat_arrays(model), metadata=meta)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -84,22 +90,28 @@ def load_checkpoint(path) -> Checkpoint:
     try:
         entry = get_model_entry(raw_meta["model"])
         recipe = Recipe(**json.loads(raw_meta["recipe"]))
-        metadata = {k: v if k in ("format", "model", "version") else json.loads(v)
-                    for k, v in raw_meta.items() if k != "recipe"}
+        metadata = {
+            k: v if k in ("format", "model", "version") else json.loads(v) for k, v in raw_meta.items() if k != "recipe"
+        }
     except (ValueError, TypeError, KeyError) as e:
         raise CheckpointError(f"{path}: bad metadata: {e}") from e
     model = nnx.eval_shape(lambda: entry.build(0))  # shapes only: the file supplies the values
     expected = {_key(path): v for path, v in nnx.to_flat_state(nnx.state(model))}
     missing, extra = sorted(set(expected) - set(arrays)), sorted(set(arrays) - set(expected))
     if missing or extra:
-        raise CheckpointError(f"{path}: does not match the {entry.name} architecture "
-                              f"(missing {missing or 'none'}, unexpected {extra or 'none'})")
+        raise CheckpointError(
+            f"{path}: does not match the {entry.name} architecture "
+            f"(missing {missing or 'none'}, unexpected {extra or 'none'})"
+        )
     for key, value in expected.items():
         if arrays[key].shape != tuple(value.shape) or arrays[key].dtype != value.dtype:
-            raise CheckpointError(f"{path}: {key} has shape {arrays[key].shape} {arrays[key].dtype}, "
-                                  f"but {entry.name} needs {value.shape} {value.dtype}")
-    nnx.update(model, nnx.from_flat_state(
-        [(p, jnp.asarray(arrays[_key(p)])) for p, _ in nnx.to_flat_state(nnx.state(model))]))
+            raise CheckpointError(
+                f"{path}: {key} has shape {arrays[key].shape} {arrays[key].dtype}, "
+                f"but {entry.name} needs {value.shape} {value.dtype}"
+            )
+    nnx.update(
+        model, nnx.from_flat_state([(p, jnp.asarray(arrays[_key(p)])) for p, _ in nnx.to_flat_state(nnx.state(model))])
+    )
     return Checkpoint(path, entry.name, recipe, metadata, model)
 
 

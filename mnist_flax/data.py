@@ -11,6 +11,7 @@ the last 10,000 training images):
   TensorFlow is never imported. Offline with nothing cached, the loader fails in
   seconds with the user's options instead of retrying for minutes.
 """
+
 import dataclasses
 import gzip
 import hashlib
@@ -92,7 +93,10 @@ def _local_files(folder: Path) -> dict[str, Path]:
             raise MnistError(f"{path} is missing: the folder must hold the four official MNIST files {sorted(SHA256)}.")
         actual = hashlib.sha256(path.read_bytes()).hexdigest()
         if actual != expected:
-            raise MnistError(f"{path} has sha256 {actual}, but the official file has {expected}: it is corrupt or not the official MNIST file.")
+            raise MnistError(
+                f"{path} has sha256 {actual}, but the official file has {expected}: it is corrupt or not the "
+                "official MNIST file."
+            )
         paths[name] = path
     return paths
 
@@ -103,8 +107,8 @@ def _tfds_download_dir() -> Path:
 
 def _tfds_files() -> dict[str, Path]:
     """The four files through tfds's download manager: cached, or fetched with checksums."""
-    from tensorflow_datasets.core.download import checksums, resource  # no TensorFlow import
     import tensorflow_datasets as tfds
+    from tensorflow_datasets.core.download import checksums, resource  # no TensorFlow import
 
     url_infos = checksums.load_url_infos(Path(tfds.__file__).parent / "url_checksums" / "mnist.txt")
     download_dir = _tfds_download_dir()
@@ -121,9 +125,11 @@ def _tfds_files() -> dict[str, Path]:
     try:
         return {name: Path(p) for name, p in manager.download({name: URL + name for name in SHA256}).items()}
     except Exception as e:  # tfds raises its own, requests' and OS errors
-        raise MnistError(f"downloading MNIST from {URL} failed ({type(e).__name__}: {e}). Try again, check the "
-                         f"network or proxy settings, or pass a folder of the four official files as data_dir / "
-                         f"--data-dir or ${ENV_VAR}.") from e
+        raise MnistError(
+            f"downloading MNIST from {URL} failed ({type(e).__name__}: {e}). Try again, check the "
+            f"network or proxy settings, or pass a folder of the four official files as data_dir / "
+            f"--data-dir or ${ENV_VAR}."
+        ) from e
 
 
 def _online(url: str, timeout: float = 3.0) -> bool:
@@ -172,7 +178,7 @@ def _read_idx(path: Path) -> np.ndarray:
         ndim = magic & 0xFF
         if magic >> 8 != 0x08 or ndim not in (1, 3):
             raise ValueError(f"bad magic number {magic:#010x}")
-        shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+        shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
         data = np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(shape)
     except FileNotFoundError:
         raise MnistError(f"{path}: no such file") from None

@@ -1,4 +1,5 @@
 """A model's results on a labelled split: loss, accuracy, confusion matrix, its mistakes."""
+
 import dataclasses
 
 import numpy as np

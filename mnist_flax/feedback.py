@@ -7,6 +7,7 @@ clicks to send one; with ``$MNIST_FLAX_FEEDBACK_DATASET`` (a Hugging Face datase
 may write to it) the folder is also pushed there every few minutes (``hub_sync``).
 ``scripts/feedback.py`` reports each model's accuracy on them and exports them as IDX files.
 """
+
 import datetime
 import json
 import os
@@ -29,8 +30,9 @@ def feedback_dir() -> Path:
     return Path(os.environ.get(DIR_ENV) or DEFAULT_DIR).expanduser()
 
 
-def save_correction(folder, original: np.ndarray, digit: np.ndarray, label: int,
-                    probabilities: dict[str, np.ndarray], photo=None) -> Path:
+def save_correction(
+    folder, original: np.ndarray, digit: np.ndarray, label: int, probabilities: dict[str, np.ndarray], photo=None
+) -> Path:
     """Writes one correction into a new folder under ``folder`` and returns it: ``original`` (the drawing
     as received, uint8), ``digit`` (28x28 uint8), the visitor's ``label``, each model's ``probabilities``
     and, when the drawing came from one, the ``photo`` file."""
@@ -38,16 +40,19 @@ def save_correction(folder, original: np.ndarray, digit: np.ndarray, label: int,
         raise ValueError(f"the label must be a digit from 0 to 9, got {label!r}")
     if np.asarray(digit).shape != (28, 28):
         raise ValueError(f"the digit must be 28x28, got {np.asarray(digit).shape}")
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     entry = Path(folder) / f"{now:%Y%m%d-%H%M%S-%f}-{uuid.uuid4().hex[:6]}"  # sorts oldest first
     entry.mkdir(parents=True)
     Image.fromarray(np.asarray(original, np.uint8)).save(entry / "original.png")
     Image.fromarray(np.asarray(digit, np.uint8)).save(entry / "digit.png")
     if photo is not None:
         shutil.copyfile(photo, entry / f"photo{Path(photo).suffix or '.jpg'}")
-    record = {"label": int(label), "time": now.isoformat(timespec="seconds"),
-              "answers": {name: int(np.argmax(p)) for name, p in probabilities.items()},
-              "probabilities": {name: [round(float(x), 5) for x in p] for name, p in probabilities.items()}}
+    record = {
+        "label": int(label),
+        "time": now.isoformat(timespec="seconds"),
+        "answers": {name: int(np.argmax(p)) for name, p in probabilities.items()},
+        "probabilities": {name: [round(float(x), 5) for x in p] for name, p in probabilities.items()},
+    }
     (entry / "record.json").write_text(json.dumps(record, indent=1))
     return entry
 
@@ -65,8 +70,10 @@ def load_corrections(folder) -> tuple[Split, list[dict]]:
         if image.shape == (28, 28) and 0 <= record.get("label", -1) <= 9:
             images.append(image)
             records.append(record)
-    split = Split(np.stack(images) if images else np.zeros((0, 28, 28), np.uint8),
-                  np.array([r["label"] for r in records], np.int32))
+    split = Split(
+        np.stack(images) if images else np.zeros((0, 28, 28), np.uint8),
+        np.array([r["label"] for r in records], np.int32),
+    )
     return split, records
 
 
@@ -80,5 +87,11 @@ def hub_sync(folder=None):
 
     folder = Path(folder or feedback_dir())
     folder.mkdir(parents=True, exist_ok=True)
-    return CommitScheduler(repo_id=repo, repo_type="dataset", folder_path=folder, path_in_repo="corrections",
-                           every=SYNC_MINUTES, private=True)
+    return CommitScheduler(
+        repo_id=repo,
+        repo_type="dataset",
+        folder_path=folder,
+        path_in_repo="corrections",
+        every=SYNC_MINUTES,
+        private=True,
+    )

@@ -4,6 +4,7 @@ Prediction, evaluation and the app all go through ``model_input`` (which checks 
 converts what a caller passes) and ``logits`` (one jitted function per architecture);
 training feeds its batches through the same ``network_input``.
 """
+
 import functools
 
 import jax
@@ -28,19 +29,24 @@ def model_input(images) -> np.ndarray:
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3 or x.shape[1:] != (28, 28):
-        raise ValueError(f"expected 28x28 images, shaped (28, 28), (N, 28, 28) or (N, 28, 28, 1); got {x.shape}. "
-                         "mnist_flax.read_digit turns an image of any size into one")
+        raise ValueError(
+            f"expected 28x28 images, shaped (28, 28), (N, 28, 28) or (N, 28, 28, 1); got {x.shape}. "
+            "mnist_flax.read_digit turns an image of any size into one"
+        )
     if x.dtype == np.uint8:
         return x.astype(np.float32) / np.float32(255)
     if np.issubdtype(x.dtype, np.integer):
-        raise ValueError(f"integer images must be uint8 (0..255); got {x.dtype}. If they hold 0..255, pass "
-                         "images.astype(np.uint8)")
+        raise ValueError(
+            f"integer images must be uint8 (0..255); got {x.dtype}. If they hold 0..255, pass images.astype(np.uint8)"
+        )
     x = x.astype(np.float32)
     if x.size and not np.isfinite(x).all():
         raise ValueError("images contain NaN or infinite values")
     if x.size and (x.min() < 0 or x.max() > 1):
-        raise ValueError(f"float images must lie in [0, 1]; got values from {x.min():g} to {x.max():g}. For pixels "
-                         "of 0..255 pass uint8 (images.astype(np.uint8)) or divide by 255")
+        raise ValueError(
+            f"float images must lie in [0, 1]; got values from {x.min():g} to {x.max():g}. For pixels "
+            "of 0..255 pass uint8 (images.astype(np.uint8)) or divide by 255"
+        )
     return x
 
 
@@ -64,10 +70,11 @@ def logits(graphdef, params, images, raw_pixels: bool = False) -> np.ndarray:
     forward = _compiled(graphdef, raw_pixels)
     out = []
     for i in range(0, len(x), CHUNK):
-        batch = x[i: i + CHUNK]
+        batch = x[i : i + CHUNK]
         size = min(CHUNK, 1 << (len(batch) - 1).bit_length())
-        padded = batch if size == len(batch) else np.concatenate([batch, np.zeros((size - len(batch), 28, 28),
-                                                                                  np.float32)])
+        padded = (
+            batch if size == len(batch) else np.concatenate([batch, np.zeros((size - len(batch), 28, 28), np.float32)])
+        )
         out.append(np.asarray(forward(params, padded))[: len(batch)])
     return np.concatenate(out) if out else np.zeros((0, 10), np.float32)
 

@@ -3,6 +3,7 @@
 Both come from the models' own forward pass (``models.run_stages`` records each named stage),
 so what is shown is what the network computes, without Gradio.
 """
+
 import dataclasses
 import functools
 

@@ -6,10 +6,11 @@ can redraw plots. It stops cleanly, keeping what it learned, when ``stop()`` is
 called, when its wall-time cap is reached, or when the loss diverges (with an
 explanation). The finished job's ``run`` holds the model, history and test evaluation.
 """
+
 import dataclasses
 import threading
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from flax import nnx
 
@@ -33,8 +34,11 @@ class Limits:
 
     def learning_rate_problems(self, learning_rate: float) -> list[str]:
         low, high = self.learning_rate
-        return [] if low <= learning_rate <= high else [
-            f"learning rate must be between {low:g} and {high:g} (got {learning_rate:g})"]
+        return (
+            []
+            if low <= learning_rate <= high
+            else [f"learning rate must be between {low:g} and {high:g} (got {learning_rate:g})"]
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +56,14 @@ class TrainSettings:
         if not 1 <= self.steps <= limits.max_steps:
             problems.append(f"steps must be between 1 and {limits.max_steps} (got {self.steps})")
         if not limits.min_train_size <= self.train_size <= available:
-            problems.append(f"training images must be between {limits.min_train_size} and {available} "
-                            f"(got {self.train_size})")
+            problems.append(
+                f"training images must be between {limits.min_train_size} and {available} (got {self.train_size})"
+            )
         low, high = limits.batch_size
         if not low <= self.recipe.batch_size <= min(high, self.train_size):
-            problems.append(f"batch size must be between {low} and {min(high, self.train_size)} "
-                            f"(got {self.recipe.batch_size})")
+            problems.append(
+                f"batch size must be between {low} and {min(high, self.train_size)} (got {self.recipe.batch_size})"
+            )
         problems += limits.learning_rate_problems(self.recipe.learning_rate)
         if problems:
             message = "; ".join(problems)
@@ -68,8 +74,15 @@ class TrainingJob:
     def __init__(self, settings: TrainSettings, data: Mnist, limits: Limits = Limits()):
         settings.check(limits, len(recipe_splits(settings.recipe, data)[0]))
         self.settings, self.limits = settings, limits
-        self.run = Run(settings.model, settings.recipe, data, seed=settings.seed, train_size=settings.train_size,
-                       validation_size=VALIDATION_SIZE, steps=settings.steps)
+        self.run = Run(
+            settings.model,
+            settings.recipe,
+            data,
+            seed=settings.seed,
+            train_size=settings.train_size,
+            validation_size=VALIDATION_SIZE,
+            steps=settings.steps,
+        )
         self.status = "queued"  # running | finished | stopped | timed out | diverged
         self.message = ""
         self.learning_rate = settings.recipe.learning_rate  # what the next steps use: see set_learning_rate
@@ -101,8 +114,9 @@ class TrainingJob:
         start = time.perf_counter()
         log_every = max(5, steps // updates_per_run)
         self.history.append(self._starting_point())
-        stream = self.run.train(log_every=log_every, eval_every=max(log_every, steps // 10),
-                                learning_rate=lambda: self.learning_rate)
+        stream = self.run.train(
+            log_every=log_every, eval_every=max(log_every, steps // 10), learning_rate=lambda: self.learning_rate
+        )
         try:
             for progress in stream:
                 yield self
@@ -111,7 +125,9 @@ class TrainingJob:
                     break
                 if time.perf_counter() - start > self.limits.max_seconds:
                     self.status = "timed out"
-                    self.message = f"Stopped at step {progress.step}: runs are limited to {self.limits.max_seconds:.0f} s."
+                    self.message = (
+                        f"Stopped at step {progress.step}: runs are limited to {self.limits.max_seconds:.0f} s."
+                    )
                     break
             else:
                 self.status, self.message = "finished", f"Finished {steps} steps."
@@ -127,9 +143,18 @@ class TrainingJob:
         """Step 0: the untrained model on train and validation, so every curve starts together."""
         on_train = self.run.evaluate(self.run.train_split[:VALIDATION_SIZE])
         on_validation = self.run.evaluate(self.run.validation)
-        return dict(step=0, total_steps=self.settings.steps, epoch=0.0, loss=on_train.loss,
-                    accuracy=on_train.accuracy, elapsed=0.0, images_per_sec=0.0, learning_rate=self.learning_rate,
-                    val_loss=on_validation.loss, val_accuracy=on_validation.accuracy)
+        return dict(
+            step=0,
+            total_steps=self.settings.steps,
+            epoch=0.0,
+            loss=on_train.loss,
+            accuracy=on_train.accuracy,
+            elapsed=0.0,
+            images_per_sec=0.0,
+            learning_rate=self.learning_rate,
+            val_loss=on_validation.loss,
+            val_accuracy=on_validation.accuracy,
+        )
 
     @property
     def elapsed(self) -> float:
@@ -143,13 +168,25 @@ class TrainingJob:
         return last["elapsed"] / max(last["step"], 1) * (last["total_steps"] - last["step"])
 
 
-def hidden_units_sweep(data: Mnist, widths=(8, 16, 32, 64, 128, 256, 512), steps: int = 800, seed: int = 0,
-                       stop: threading.Event | None = None) -> Iterator[tuple[int, float]]:
+def hidden_units_sweep(
+    data: Mnist,
+    widths=(8, 16, 32, 64, 128, 256, 512),
+    steps: int = 800,
+    seed: int = 0,
+    stop: threading.Event | None = None,
+) -> Iterator[tuple[int, float]]:
     """The tutorials' experiment: test accuracy of a one-hidden-layer relu MLP against its width."""
     recipe = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=128, split="all")
     for width in widths:
         if stop is not None and stop.is_set():
             return
-        run = Run(f"mlp with {width} hidden units", recipe, data, seed=seed, steps=steps, validation_size=0,
-                  model=MLP([width], nnx.relu, rngs=nnx.Rngs(seed)))
+        run = Run(
+            f"mlp with {width} hidden units",
+            recipe,
+            data,
+            seed=seed,
+            steps=steps,
+            validation_size=0,
+            model=MLP([width], nnx.relu, rngs=nnx.Rngs(seed)),
+        )
         yield width, run.complete(log_every=steps).evaluation.accuracy

@@ -5,8 +5,9 @@ Layers use Keras's defaults (Glorot-uniform kernels, zero biases, 'valid' 3x3
 convolutions, 2x2 max-pooling after a relu) so parameter counts and the tutorials' training
 behaviour match. Dropout runs only when a ``dropout_key`` is given.
 """
+
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -17,8 +18,9 @@ from mnist_flax.pooling import relu_max_pool
 
 _glorot = nnx.initializers.glorot_uniform()
 Dense = partial(nnx.Linear, kernel_init=_glorot)
-Conv3x3 = partial(nnx.Conv, kernel_size=(3, 3), padding="VALID", kernel_init=_glorot,
-                  conv_general_dilated=conv_general_dilated)
+Conv3x3 = partial(
+    nnx.Conv, kernel_size=(3, 3), padding="VALID", kernel_init=_glorot, conv_general_dilated=conv_general_dilated
+)
 
 
 def _dropout_keys(dropout_key, n):
@@ -69,10 +71,14 @@ class MLP(Model):
 
     def stages(self, dropout_key=None) -> list[Stage]:
         act = self.activation.__name__
-        return [(None, _flatten),
-                *((f"dense{i + 1} + {act}", lambda x, layer=layer: self.activation(layer(x)))
-                  for i, layer in enumerate(self.hidden)),
-                ("logits", self.out)]
+        return [
+            (None, _flatten),
+            *(
+                (f"dense{i + 1} + {act}", lambda x, layer=layer: self.activation(layer(x)))
+                for i, layer in enumerate(self.hidden)
+            ),
+            ("logits", self.out),
+        ]
 
 
 class CNN(Model):
@@ -89,11 +95,16 @@ class CNN(Model):
         return self.conv1
 
     def stages(self, dropout_key=None) -> list[Stage]:
-        return [(None, _image),
-                ("conv1", self.conv1), ("relu + pool1", relu_max_pool),
-                ("conv2", self.conv2), ("relu + pool2", relu_max_pool),
-                (None, _flatten), ("dense + relu", lambda x: nnx.relu(self.dense(x))),
-                ("logits", self.out)]
+        return [
+            (None, _image),
+            ("conv1", self.conv1),
+            ("relu + pool1", relu_max_pool),
+            ("conv2", self.conv2),
+            ("relu + pool2", relu_max_pool),
+            (None, _flatten),
+            ("dense + relu", lambda x: nnx.relu(self.dense(x))),
+            ("logits", self.out),
+        ]
 
 
 class DeepCNN(Model):
@@ -120,13 +131,21 @@ class DeepCNN(Model):
         def drop(layer, key):
             return None, lambda x: layer(x, deterministic=still, rngs=key)
 
-        return [(None, _image),
-                ("conv1 + relu", lambda x: nnx.relu(self.conv1(x))), ("conv2", self.conv2),
-                ("relu + pool1", relu_max_pool), drop(self.drop_conv, k1),
-                ("conv3 + relu", lambda x: nnx.relu(self.conv3(x))), ("conv4", self.conv4),
-                ("relu + pool2", relu_max_pool), drop(self.drop_conv, k2),
-                (None, _flatten), ("dense + relu", lambda x: nnx.relu(self.dense(x))), drop(self.drop_dense, k3),
-                ("logits", self.out)]
+        return [
+            (None, _image),
+            ("conv1 + relu", lambda x: nnx.relu(self.conv1(x))),
+            ("conv2", self.conv2),
+            ("relu + pool1", relu_max_pool),
+            drop(self.drop_conv, k1),
+            ("conv3 + relu", lambda x: nnx.relu(self.conv3(x))),
+            ("conv4", self.conv4),
+            ("relu + pool2", relu_max_pool),
+            drop(self.drop_conv, k2),
+            (None, _flatten),
+            ("dense + relu", lambda x: nnx.relu(self.dense(x))),
+            drop(self.drop_dense, k3),
+            ("logits", self.out),
+        ]
 
 
 def vanilla_mlp(rngs):

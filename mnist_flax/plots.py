@@ -1,4 +1,5 @@
 """The tutorials' figures with matplotlib: learning curves, misclassified digits, confusion matrix."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -16,10 +17,15 @@ def per_epoch(history: list[dict]) -> list[dict]:
     for e in np.unique(epochs):
         group = [h for h, he in zip(history, epochs) if he == e]
         val = [h for h in group if h.get("val_accuracy") is not None]
-        out.append({"epoch": float(e), "loss": float(np.mean([h["loss"] for h in group])),
-                    "accuracy": float(np.mean([h["accuracy"] for h in group])),
-                    "val_loss": val[-1]["val_loss"] if val else None,
-                    "val_accuracy": val[-1]["val_accuracy"] if val else None})
+        out.append(
+            {
+                "epoch": float(e),
+                "loss": float(np.mean([h["loss"] for h in group])),
+                "accuracy": float(np.mean([h["accuracy"] for h in group])),
+                "val_loss": val[-1]["val_loss"] if val else None,
+                "val_accuracy": val[-1]["val_accuracy"] if val else None,
+            }
+        )
     return out
 
 
@@ -37,10 +43,17 @@ def learning_curves(histories: dict[str, list[dict]], title: str = ""):
         ax_acc.plot(epochs, [h["accuracy"] for h in history], color=color, label=f"{label} train acc")
         val = [h for h in history if h.get("val_accuracy") is not None]
         if val:
-            ax_loss.plot([h["epoch"] for h in val], [h["val_loss"] for h in val], "-.", color=color, alpha=0.6,
-                         label=f"{label} val loss")
-            ax_acc.plot([h["epoch"] for h in val], [h["val_accuracy"] for h in val], "--", color=color,
-                        label=f"{label} val acc")
+            ax_loss.plot(
+                [h["epoch"] for h in val],
+                [h["val_loss"] for h in val],
+                "-.",
+                color=color,
+                alpha=0.6,
+                label=f"{label} val loss",
+            )
+            ax_acc.plot(
+                [h["epoch"] for h in val], [h["val_accuracy"] for h in val], "--", color=color, label=f"{label} val acc"
+            )
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("loss (dotted)")
     ax_acc.set_ylabel("accuracy (solid, dashed)")
@@ -104,8 +117,9 @@ def reliability_diagram(curves: dict, title: str = ""):
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfectly calibrated")
     for label, r in curves.items():
         used = r.count > 0
-        ax.plot(r.confidence[used], r.accuracy[used], marker="o",
-                label=f"{label} (ECE {r.expected_calibration_error:.2%})")
+        ax.plot(
+            r.confidence[used], r.accuracy[used], marker="o", label=f"{label} (ECE {r.expected_calibration_error:.2%})"
+        )
     ax.set_xlabel("confidence (top probability)")
     ax.set_ylabel("accuracy")
     ax.set_xlim(0, 1)

@@ -1,10 +1,11 @@
 """relu followed by 2x2 max-pooling, with a hand-written backward pass.
 
 XLA's CPU gradient of ``reduce_window`` max (select-and-scatter) costs many times
-the forward pass (README, "Speed"); comparing each input with its window's maximum
+the forward pass (docs/speed.md); comparing each input with its window's maximum
 costs about as much as the forward. Fusing the relu makes the comparison exact: after a relu,
 windows tie only at 0, where the relu's gradient is 0 anyway.
 """
+
 import jax
 import jax.numpy as jnp
 

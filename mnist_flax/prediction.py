@@ -1,4 +1,5 @@
 """Pretrained models ready to predict: ``load_model("cnn").predict(images)``."""
+
 import os
 import tempfile
 import warnings
@@ -8,14 +9,14 @@ import jax
 import numpy as np
 from flax import nnx
 
-from mnist_flax.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from mnist_flax import attribution
+from mnist_flax.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from mnist_flax.forward import logits, model_input, softmax
 from mnist_flax.inside import Layer, layer_activations
 from mnist_flax.registry import MODELS
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-DEFAULT_SALIENCY = "integrated_gradients"  # the most faithful on drawings: README, "Inside"
+DEFAULT_SALIENCY = "integrated_gradients"  # the most faithful on drawings: docs/inside.md
 
 
 class Predictor:
@@ -34,7 +35,7 @@ class Predictor:
 
     @property
     def temperature(self) -> float:
-        """The temperature fitted on the validation split (``scripts/calibrate.py``); 1 when none was."""
+        """The temperature fitted on the validation split (``bundle.make``); 1 when none was."""
         return float(self.checkpoint.metadata.get("temperature", 1.0))
 
     def logits(self, images) -> np.ndarray:
@@ -48,8 +49,7 @@ class Predictor:
 
     def saliency(self, image, method: str = DEFAULT_SALIENCY) -> np.ndarray:
         """(28, 28) attribution of one image's top class to its pixels (``attribution.saliency``)."""
-        return attribution.saliency(self._graphdef, self._params, model_input(image)[:1], self.raw_pixels,
-                                    method)[0]
+        return attribution.saliency(self._graphdef, self._params, model_input(image)[:1], self.raw_pixels, method)[0]
 
     def layers(self, image) -> list[Layer]:
         """Every layer's output on one image, input to the calibrated softmax (``inside.layer_activations``)."""
@@ -58,6 +58,15 @@ class Predictor:
     def counterfactual(self, images, targets, **options) -> attribution.Counterfactual:
         """The images nudged until this model reads ``targets`` (``attribution.counterfactual``)."""
         return attribution.counterfactual(self._graphdef, self._params, images, targets, self.raw_pixels, **options)
+
+    def warm_up(self) -> None:
+        """Compiles every view for one image (predict, saliency, layers, counterfactual), so that the first
+        visitor does not wait for it."""
+        blank = np.zeros((28, 28), np.uint8)
+        self.predict(blank[None])
+        self.saliency(blank)
+        self.layers(blank)
+        self.counterfactual(blank, 0)
 
 
 BUNDLE_HINT = "Train and bundle them with: python scripts/reproduce.py --recipes best --bundle"
@@ -76,7 +85,9 @@ def enable_compilation_cache(directory: str | Path | None = None) -> Path | None
         directory.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=directory).close()
     except OSError as e:
-        warnings.warn(f"no compilation cache: {directory} is not writable ({e}); set MNIST_FLAX_CACHE_DIR")
+        warnings.warn(
+            f"no compilation cache: {directory} is not writable ({e}); set MNIST_FLAX_CACHE_DIR", stacklevel=2
+        )
         return None
     jax.config.update("jax_compilation_cache_dir", str(directory))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
@@ -85,16 +96,10 @@ def enable_compilation_cache(directory: str | Path | None = None) -> Path | None
 
 
 def load_bundled_models() -> dict[str, Predictor]:
-    """Every registry model whose bundled weights exist, compiled and warmed up for one image, best first
-    (by test accuracy): the first gives the app's default answer."""
+    """Every registry model whose bundled weights exist, best first (by test accuracy): the first gives the
+    app's default answer. Each compiles what it is asked for when first asked (``Predictor.warm_up``)."""
     models = {name: load_model(name) for name in MODELS if bundled_weights_path(name).is_file()}
-    models = dict(sorted(models.items(), key=lambda kv: -(kv[1].test_accuracy or 0)))
-    for predictor in models.values():
-        predictor.predict(np.zeros((1, 28, 28), np.uint8))
-        predictor.saliency(np.zeros((28, 28), np.uint8))
-        predictor.layers(np.zeros((28, 28), np.uint8))
-        predictor.counterfactual(np.zeros((28, 28), np.uint8), 0)
-    return models
+    return dict(sorted(models.items(), key=lambda kv: -(kv[1].test_accuracy or 0)))
 
 
 def load_model(name_or_path: str | Path) -> Predictor:
@@ -102,9 +107,7 @@ def load_model(name_or_path: str | Path) -> Predictor:
     if str(name_or_path) in MODELS:
         path = bundled_weights_path(str(name_or_path))
         if not path.is_file():
-            raise CheckpointError(
-                f"no bundled weights for {name_or_path!r} ({path} is missing). {BUNDLE_HINT}"
-            )
+            raise CheckpointError(f"no bundled weights for {name_or_path!r} ({path} is missing). {BUNDLE_HINT}")
         return Predictor(load_checkpoint(path))
     path = Path(name_or_path)
     if path.suffix != ".safetensors" and not path.exists():

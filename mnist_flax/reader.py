@@ -19,6 +19,7 @@ nothing like that, and it comes in three kinds, each read its own way, in this o
 4. **The digit** (``digit_from_ink``): cropped, smoothed in proportion to its size (blocky enlargements
    of small bitmaps lose their blocks), scaled to fit 20x20 and centred by its centre of mass.
 """
+
 import dataclasses
 import io
 import os
@@ -87,6 +88,7 @@ def read_digit(image) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------- 1. pixels
 
+
 def read_image(source) -> Image.Image:
     """An image file (a path, a file object or bytes) read with bounded memory: refused above
     ``MAX_PIXELS`` from its header alone (decompression bombs too), and reduced to ``WORK_SIDE``
@@ -138,8 +140,9 @@ def pixels(image) -> np.ndarray:
     if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] not in (3, 4)):
         raise SketchError(f"expected an H x W grayscale, RGB or RGBA image, got shape {image.shape}")
     if image.shape[0] * image.shape[1] > MAX_PIXELS:
-        raise SketchError(f"a {image.shape[1]}x{image.shape[0]} image is too large: at most {MAX_PIXELS:,} pixels "
-                          "(4096x4096)")
+        raise SketchError(
+            f"a {image.shape[1]}x{image.shape[0]} image is too large: at most {MAX_PIXELS:,} pixels (4096x4096)"
+        )
     if min(image.shape[:2]) < 2:
         raise SketchError(f"a {image.shape[1]}x{image.shape[0]} image is too small to hold a digit")
     if image.dtype == np.uint8:
@@ -167,6 +170,7 @@ def _border(a: np.ndarray) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------- 2. kind
 
+
 def kind_of(x: np.ndarray) -> str:
     """Which of ``KINDS`` the pixels ``x`` (from ``pixels``) hold."""
     if x.shape[:2] == (SIZE, SIZE) and _is_mnist(x):
@@ -182,8 +186,12 @@ def _is_mnist(x: np.ndarray) -> bool:
         return False
     grey = x if x.ndim == 2 else x[:, :, 0]
     rows, cols = np.flatnonzero(grey.max(1) > 0.25), np.flatnonzero(grey.max(0) > 0.25)
-    return (float(np.median(grey)) <= 0.1 and len(rows) > 0 and rows[-1] - rows[0] < BOX + 1
-            and cols[-1] - cols[0] < BOX + 1)
+    return (
+        float(np.median(grey)) <= 0.1
+        and len(rows) > 0
+        and rows[-1] - rows[0] < BOX + 1
+        and cols[-1] - cols[0] < BOX + 1
+    )
 
 
 def _strokes_on_transparency(x: np.ndarray) -> bool:
@@ -196,7 +204,7 @@ def _flatness(grey: np.ndarray) -> float:
     (light, texture and noise spread the paper's greys)."""
     counts = np.bincount(np.round(grey * 255).astype(np.int64).ravel(), minlength=256)
     common = int(counts.argmax())
-    return counts[max(0, common - 1): common + 2].sum() / counts[max(0, common - 12): common + 13].sum()
+    return counts[max(0, common - 1) : common + 2].sum() / counts[max(0, common - 12) : common + 13].sum()
 
 
 def _ground_distance(x: np.ndarray) -> np.ndarray:
@@ -211,6 +219,7 @@ def _ground_distance(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- 3. ink
+
 
 def drawing_ink(x: np.ndarray) -> np.ndarray:
     """Ink of a clean image in [0, 1]: the alpha of strokes on a transparent layer, else each pixel's
@@ -228,8 +237,9 @@ def photo_ink(x: np.ndarray) -> np.ndarray:
     # Dark ink on paper, unless the image says light ink on a dark ground (a blackboard) both ways: the
     # ink, the few pixels far from their surroundings, skews the detail left once lighting is out; and
     # the border, even of a digit cropped tight, is mostly ground, on the ground's side of the greys.
-    light_ink = (np.mean((grey - ndimage.uniform_filter(grey, window)) ** 3) > 0
-                 and np.median(_border(grey)) < np.mean(np.percentile(grey, [2, 98])))
+    light_ink = np.mean((grey - ndimage.uniform_filter(grey, window)) ** 3) > 0 and np.median(_border(grey)) < np.mean(
+        np.percentile(grey, [2, 98])
+    )
     if not light_ink:
         paper = ndimage.grey_closing(grey, size=(window, window))  # the ink is thinner than the window
         contrast = np.clip(1 - grey / np.maximum(paper, 1e-3), 0, 1)
@@ -263,8 +273,11 @@ def _without_lines(ink: np.ndarray) -> np.ndarray:
     for axis in (1, 0):
         lines = np.percentile(ink, 20, axis=axis, keepdims=True)
         runs, count = ndimage.label(lines.ravel() > MIN_CONTRAST / 2)
-        thin = [i for i, (run,) in enumerate(ndimage.find_objects(runs), 1)
-                if run.stop - run.start <= max(2, LINE_WIDTH * ink.shape[1 - axis])]
+        thin = [
+            i
+            for i, (run,) in enumerate(ndimage.find_objects(runs), 1)
+            if run.stop - run.start <= max(2, LINE_WIDTH * ink.shape[1 - axis])
+        ]
         if len(thin) >= 2:
             without = np.clip(without - lines * np.isin(runs, thin).reshape(lines.shape), 0, 1)
     return without if without.sum() >= 0.25 * ink.sum() else ink
@@ -288,8 +301,11 @@ def _main_component(mask: np.ndarray, darkness: np.ndarray) -> np.ndarray:
     mass = ndimage.sum(darkness, labels, np.arange(1, count + 1))
     boxes = ndimage.find_objects(labels)
     height, width = mask.shape
-    inside = [i for i, (rows, cols) in enumerate(boxes)  # the closing before may have eaten a pixel at the edge
-              if rows.start > 1 and cols.start > 1 and rows.stop < height - 1 and cols.stop < width - 1]
+    inside = [
+        i
+        for i, (rows, cols) in enumerate(boxes)  # the closing before may have eaten a pixel at the edge
+        if rows.start > 1 and cols.start > 1 and rows.stop < height - 1 and cols.stop < width - 1
+    ]
     if not inside or max(mass[i] for i in inside) < MIN_INSIDE * mass.max():
         inside = list(range(count))  # a digit cropped tight touches the edges
     candidates = inside
@@ -297,13 +313,21 @@ def _main_component(mask: np.ndarray, darkness: np.ndarray) -> np.ndarray:
     top, left = boxes[main][0].start, boxes[main][1].start
     bottom, right = boxes[main][0].stop, boxes[main][1].stop
     margin = NEAR * max(bottom - top, right - left)
-    keep = [main] + [i for i in candidates if i != main and mass[i] >= MIN_PART * mass[main]
-                     and boxes[i][0].start < bottom + margin and boxes[i][0].stop > top - margin
-                     and boxes[i][1].start < right + margin and boxes[i][1].stop > left - margin]
+    keep = [main] + [
+        i
+        for i in candidates
+        if i != main
+        and mass[i] >= MIN_PART * mass[main]
+        and boxes[i][0].start < bottom + margin
+        and boxes[i][0].stop > top - margin
+        and boxes[i][1].start < right + margin
+        and boxes[i][1].stop > left - margin
+    ]
     return np.isin(labels, np.array(keep) + 1)
 
 
 # -------------------------------------------------------------------------------------------- 4. digit
+
 
 def digit_from_ink(ink: np.ndarray) -> np.ndarray:
     """Ink intensities (H, W) in [0, 1] -> (28, 28) uint8 digit, the way MNIST was made: cropped,
@@ -341,7 +365,7 @@ def digit_from_ink(ink: np.ndarray) -> np.ndarray:
 
 def _cropped(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    return ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _stroke_width(mask: np.ndarray) -> float:
@@ -358,5 +382,5 @@ def _centre_of_mass_in_field(digit: np.ndarray) -> np.ndarray:
     top = int(np.clip(round(SIZE / 2 - cy), 0, SIZE - h))
     left = int(np.clip(round(SIZE / 2 - cx), 0, SIZE - w))
     field = np.zeros((SIZE, SIZE), np.float32)
-    field[top: top + h, left: left + w] = digit
+    field[top : top + h, left : left + w] = digit
     return np.round(field * 255).astype(np.uint8)

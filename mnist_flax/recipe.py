@@ -4,6 +4,7 @@ A ``Recipe`` is checked when it is made, so a bad optimiser, schedule or split n
 (from a command line, the app or a weights file) fails at once with the allowed values,
 not deep inside a compiled training step.
 """
+
 import dataclasses
 import numbers
 
@@ -29,11 +30,16 @@ class Recipe:
     raw_pixels: bool = False  # feed 0..255 instead of 0..1 (the vanilla tutorial's mistake)
 
     def __post_init__(self):
-        problems = [f"{field} must be one of {', '.join(allowed)} (got {getattr(self, field)!r})"
-                    for field, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("split", SPLITS))
-                    if getattr(self, field) not in allowed]
-        for field, low, high in (("learning_rate", 0.0, float("inf")), ("weight_decay", 0.0, float("inf")),
-                                 ("label_smoothing", 0.0, 0.999)):
+        problems = [
+            f"{field} must be one of {', '.join(allowed)} (got {getattr(self, field)!r})"
+            for field, allowed in (("optimizer", OPTIMIZERS), ("schedule", SCHEDULES), ("split", SPLITS))
+            if getattr(self, field) not in allowed
+        ]
+        for field, low, high in (
+            ("learning_rate", 0.0, float("inf")),
+            ("weight_decay", 0.0, float("inf")),
+            ("label_smoothing", 0.0, 0.999),
+        ):
             value = getattr(self, field)
             if not isinstance(value, numbers.Real) or isinstance(value, bool) or not low <= value <= high:
                 problems.append(f"{field} must be a number from {low:g} to {high:g} (got {value!r})")

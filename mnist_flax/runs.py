@@ -6,10 +6,11 @@ as a stream of ``Progress`` records that it keeps in ``history``, is tested on t
 test set, and saves its weights with what it was trained on. ``write`` adds the
 history and the tutorials' figures beside the weights.
 """
+
 import json
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from flax import nnx
 
@@ -31,9 +32,19 @@ class Run:
     registry's fresh one (the sweep's ad-hoc widths, or trained weights to fine-tune).
     """
 
-    def __init__(self, name: str, recipe: Recipe, data: Mnist, *, seed: int = 0, train_size: int | None = None,
-                 validation_size: int | None = None, steps: int | None = None, model: nnx.Module | None = None,
-                 extra_train: Split | None = None):
+    def __init__(
+        self,
+        name: str,
+        recipe: Recipe,
+        data: Mnist,
+        *,
+        seed: int = 0,
+        train_size: int | None = None,
+        validation_size: int | None = None,
+        steps: int | None = None,
+        model: nnx.Module | None = None,
+        extra_train: Split | None = None,
+    ):
         train_split, validation = recipe_splits(recipe, data)
         self.name, self.recipe, self.seed = name, recipe, seed
         self.train_split = train_split[:train_size] if train_size else train_split
@@ -51,8 +62,17 @@ class Run:
         """Trains in place, yielding (and keeping) a record every ``log_every`` steps; close it to stop."""
         start = time.perf_counter()
         try:
-            for progress in train(self.model, self.recipe, self.train_split, self.validation, seed=self.seed,
-                                  steps=self.steps, log_every=log_every, eval_every=eval_every, **options):
+            for progress in train(
+                self.model,
+                self.recipe,
+                self.train_split,
+                self.validation,
+                seed=self.seed,
+                steps=self.steps,
+                log_every=log_every,
+                eval_every=eval_every,
+                **options,
+            ):
                 self.history.append(progress.as_dict())
                 yield progress
         finally:
@@ -80,23 +100,42 @@ class Run:
 
     def save_weights(self, path) -> Path:
         """The weights, with the model's name, the recipe and the test accuracy as metadata."""
-        return save_checkpoint(path, self.model, self.name, self.recipe, test_accuracy=self.evaluation.accuracy,
-                               epochs=round(self.epochs, 2), wall_time_s=round(self.wall_time, 1),
-                               train_size=len(self.train_split))
+        return save_checkpoint(
+            path,
+            self.model,
+            self.name,
+            self.recipe,
+            test_accuracy=self.evaluation.accuracy,
+            epochs=round(self.epochs, 2),
+            wall_time_s=round(self.wall_time, 1),
+            train_size=len(self.train_split),
+        )
 
     def write(self, out_dir, label: str = "") -> Path:
         """Weights, history (JSON) and three figures into ``out_dir``; returns the weights' path."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         weights = self.save_weights(out / f"{self.name}.safetensors")
-        (out / f"{self.name}_history.json").write_text(json.dumps(
-            {"model": self.name, "recipe": self.recipe.as_dict(), "seed": self.seed,
-             "test_accuracy": self.evaluation.accuracy, "wall_time_s": self.wall_time,
-             "train_size": len(self.train_split), "history": self.history}, indent=1))
+        (out / f"{self.name}_history.json").write_text(
+            json.dumps(
+                {
+                    "model": self.name,
+                    "recipe": self.recipe.as_dict(),
+                    "seed": self.seed,
+                    "test_accuracy": self.evaluation.accuracy,
+                    "wall_time_s": self.wall_time,
+                    "train_size": len(self.train_split),
+                    "history": self.history,
+                },
+                indent=1,
+            )
+        )
         title = f"{self.name} {label}: test accuracy {self.evaluation.accuracy:.2%}"
         plots.save(plots.learning_curves({label or "run": self.history}, title), out / f"{self.name}_curves.png")
         predicted = self.evaluation.probabilities.argmax(1)
-        plots.save(plots.misclassified_grid(self.test.images, self.test.labels, predicted,
-                                            self.evaluation.misclassified), out / f"{self.name}_misclassified.png")
+        plots.save(
+            plots.misclassified_grid(self.test.images, self.test.labels, predicted, self.evaluation.misclassified),
+            out / f"{self.name}_misclassified.png",
+        )
         plots.save(plots.confusion_matrix(self.evaluation.confusion, title), out / f"{self.name}_confusion.png")
         return weights

@@ -10,17 +10,19 @@ model is updated in place at every record, so stopping keeps what was learned.
 All local devices are used with data-parallel sharding: parameters replicated,
 each batch split along the ``data`` mesh axis.
 """
+
 import dataclasses
 import functools
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 from flax import nnx
-from jax.sharding import NamedSharding, PartitionSpec as P
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
 from mnist_flax.augment import augment
 from mnist_flax.data import Mnist, Split
@@ -72,9 +74,9 @@ def make_optimizer(recipe: Recipe, total_steps: int) -> optax.GradientTransforma
     }[recipe.optimizer]  # one entry per name in recipe.OPTIMIZERS
     if recipe.schedule == "cosine":  # each optimiser's update is linear in its rate: scale the shape after it
         shape = optax.warmup_cosine_decay_schedule(0.0, 1.0, min(1000, total_steps // 20 + 1), max(total_steps, 2))
-        return optax.inject_hyperparams(lambda learning_rate: optax.chain(optimizer(shape),
-                                                                          optax.scale(learning_rate)))(
-            learning_rate=recipe.learning_rate)
+        return optax.inject_hyperparams(
+            lambda learning_rate: optax.chain(optimizer(shape), optax.scale(learning_rate))
+        )(learning_rate=recipe.learning_rate)
     return optax.inject_hyperparams(optimizer)(learning_rate=recipe.learning_rate)
 
 
@@ -101,7 +103,7 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
 
     With ``micro_batches`` > 1 each batch's gradient is the mean of that many equal slices'
     gradients, unrolled in the same program: identical maths, and on CPU XLA's convolutions
-    run faster per image on 32 images than on 128 (README, "Speed").
+    run faster per image on 32 images than on 128 (docs/speed.md).
     """
     tx = make_optimizer(recipe, total_steps)
     batch_sharding = NamedSharding(mesh, P("data"))
@@ -120,8 +122,12 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
             x = augment(k_aug, x)
         x = jax.lax.with_sharding_constraint(x, batch_sharding)
         y = jax.lax.with_sharding_constraint(labels[idx], batch_sharding)
-        parts = [jax.value_and_grad(loss_fn, has_aux=True)(params, *xyk) for xyk in zip(
-            jnp.split(x, micro_batches), jnp.split(y, micro_batches), jax.random.split(k_drop, micro_batches))]
+        parts = [
+            jax.value_and_grad(loss_fn, has_aux=True)(params, *xyk)
+            for xyk in zip(
+                jnp.split(x, micro_batches), jnp.split(y, micro_batches), jax.random.split(k_drop, micro_batches)
+            )
+        ]
         (loss, acc), grads = jax.tree.map(lambda *a: sum(a) / micro_batches, *parts)
         with jax.numpy_dtype_promotion("standard"):  # optax's bias correction mixes float ** int32
             updates, opt_state = tx.update(grads, opt_state, params)
@@ -133,8 +139,9 @@ def _compiled_steps(graphdef, recipe: Recipe, total_steps: int, mesh, steps_per_
         (the steps done, the carry's last entry) it takes this call's batches."""
         batch_indices = order
         if isinstance(order, tuple):
-            batch_indices = jax.lax.dynamic_slice_in_dim(jnp.concatenate(order), carry[-1] % len(order[0]),
-                                                         steps_per_call)
+            batch_indices = jax.lax.dynamic_slice_in_dim(
+                jnp.concatenate(order), carry[-1] % len(order[0]), steps_per_call
+            )
         if steps_per_call == 1:
             carry, metrics = step(carry, batch_indices[0], images, labels)
             return carry, metrics[None]
@@ -149,14 +156,14 @@ def _conv_on_cpu(model: nnx.Module) -> bool:
 
 def default_steps_per_call(model: nnx.Module) -> int:
     """Many steps in one ``lax.scan``, which saves a host round trip per step (on a GPU too), except for
-    conv nets on CPU, whose steps ran many times slower inside a scan (README, "Speed" and "GPU")."""
+    conv nets on CPU, whose steps ran many times slower inside a scan (docs/speed.md, CPU and GPU)."""
     return 1 if _conv_on_cpu(model) else 50
 
 
 def default_shuffle_on_device() -> bool:
     """Accelerators draw each epoch's order themselves, so that a call needs nothing from the host. The
-    CPU keeps the host's order (numpy): level in speed there (README, "Speed"), and the one every CPU
-    figure in the README was measured with, so that they reproduce exactly."""
+    CPU keeps the host's order (numpy): level in speed there (docs/speed.md), and the one every CPU
+    figure in docs/ was measured with, so that they reproduce exactly."""
     return jax.default_backend() != "cpu"
 
 
@@ -198,7 +205,8 @@ def device_epoch_order(key: jax.Array, epoch: jax.Array, n: int, batch_size: int
     permutation keyed by the epoch's number, the remainder dropped."""
     per_epoch = n // batch_size
     return jax.random.permutation(jax.random.fold_in(key, epoch), n)[: per_epoch * batch_size].reshape(
-        per_epoch, batch_size)
+        per_epoch, batch_size
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -248,21 +256,29 @@ def train(
         shuffle_on_device = default_shuffle_on_device()
     tx = make_optimizer(recipe, total)
     # Calls of exactly steps_per_call steps, and single steps for remainders: two shapes to compile.
-    run_steps = {k: _compiled_steps(graphdef, *_compilation_key(recipe, total), mesh, k, micro_batches)
-                 for k in {1, steps_per_call}}
+    run_steps = {
+        k: _compiled_steps(graphdef, *_compilation_key(recipe, total), mesh, k, micro_batches)
+        for k in {1, steps_per_call}
+    }
     replicated = NamedSharding(mesh, P())
     # Every process holds the whole (small) data set and the same order, and feeds its own slice of each batch.
     # (From host values: across processes device_put takes numpy arrays, the same in every process.)
     images, labels = jax.device_put((train_split.images, train_split.labels), replicated)
     # The training key (dropout, augmentation) and, apart from it, the key of the device's order.
-    key, order_key = jax.jit(lambda: (jax.random.key(seed), jax.random.fold_in(jax.random.key(seed), 1)),
-                             out_shardings=replicated)()
-    carry = (*jax.device_put(jax.tree.map(np.asarray, (params, tx.init(params))), replicated), key,
-             jax.device_put(np.int32(0), replicated))  # last: the steps done, where the device's order goes on
+    key, order_key = jax.jit(
+        lambda: (jax.random.key(seed), jax.random.fold_in(jax.random.key(seed), 1)), out_shardings=replicated
+    )()
+    carry = (
+        *jax.device_put(jax.tree.map(np.asarray, (params, tx.init(params))), replicated),
+        key,
+        jax.device_put(np.int32(0), replicated),
+    )  # last: the steps done, where the device's order goes on
     if shuffle_on_device:  # every epoch's order drawn on the device up front (asynchronously)
         draw = _epoch_order_drawer(len(train_split), recipe.batch_size, replicated)
-        epoch_orders = [draw(order_key, jax.device_put(np.int32(epoch), replicated))
-                        for epoch in range(-(-total // steps_per_epoch))]
+        epoch_orders = [
+            draw(order_key, jax.device_put(np.int32(epoch), replicated))
+            for epoch in range(-(-total // steps_per_epoch))
+        ]
     else:
         order = batch_order(len(train_split), recipe.batch_size, total, seed)
         feed = _feeder(NamedSharding(mesh, P(None, "data")))
@@ -272,7 +288,7 @@ def train(
         any call of k steps spans, so one program serves every call; beyond the last epoch, the last again)
         or the host's batch indices."""
         if not shuffle_on_device:
-            return feed(order[first: first + k])
+            return feed(order[first : first + k])
         epoch = first // steps_per_epoch
         spanned = 1 + -(-(k - 1) // steps_per_epoch)
         return tuple(epoch_orders[min(e, len(epoch_orders) - 1)] for e in range(epoch, epoch + spanned))
@@ -298,13 +314,19 @@ def train(
         done += n
         nnx.update(model, carry[0] if jax.process_count() == 1 else jax.tree.map(_local_copy, carry[0]))
         if not np.isfinite(losses).all():
-            raise FloatingPointError(f"the loss became {losses[~np.isfinite(losses)][0]} by step {done}: "
-                                     "training diverged (is the learning rate too high?)")
+            raise FloatingPointError(
+                f"the loss became {losses[~np.isfinite(losses)][0]} by step {done}: "
+                "training diverged (is the learning rate too high?)"
+            )
         record = dict(
-            step=done, total_steps=total, epoch=done / steps_per_epoch,
-            loss=float(losses.mean()), accuracy=float(accs.mean()),
+            step=done,
+            total_steps=total,
+            epoch=done / steps_per_epoch,
+            loss=float(losses.mean()),
+            accuracy=float(accs.mean()),
             elapsed=time.perf_counter() - start,
-            images_per_sec=n * recipe.batch_size / (time.perf_counter() - tick), learning_rate=rate,
+            images_per_sec=n * recipe.batch_size / (time.perf_counter() - tick),
+            learning_rate=rate,
         )
         if validation is not None and (done >= next_eval or done == total):
             ev = evaluate(model, validation, raw_pixels=recipe.raw_pixels)

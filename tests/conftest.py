@@ -1,11 +1,13 @@
 """Shared test set-up: strict dtype promotion, and real MNIST from $MNIST_DATA_DIR or ../shared/mnist."""
+
 import os
-import sys
 from pathlib import Path
 
-import mnist_flax  # before any JAX computation: it sets XLA's CPU flags (mnist_flax/xla_flags.py)
 import jax
 import pytest
+
+import mnist_flax  # before any JAX computation: it sets XLA's CPU flags (mnist_flax/xla_flags.py)
+from bench.harness import start_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,46 +34,14 @@ def mnist(mnist_dir):
     return mnist_flax.load_mnist(mnist_dir)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(app: Path, env: dict, log: Path):
-    """``python demo/app.py`` as a user starts it from the folder above ``app``, with ``env`` and its output in
-    ``log``; returns the process and its URL once it answers."""
-    import subprocess
-    import time
-    import urllib.request
-
-    port = _free_port()
-    env = {**env, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
-    root = app.parent.parent
-    with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, str(app.relative_to(root))], cwd=root, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return process, url
-        except OSError:
-            if process.poll() is not None or time.time() > deadline:
-                process.kill()
-                pytest.fail(f"the app did not start (exit code {process.poll()}): {log.read_text()[-3000:]}")
-            time.sleep(0.5)
-
-
 @pytest.fixture(scope="session")
 def app_url(mnist_dir, tmp_path_factory):
     """The demo app, started as a user would (python demo/app.py) on a free localhost port."""
-    process, url = start_app(ROOT / "demo" / "app.py", {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1",
-                                                       "MNIST_DATA_DIR": str(mnist_dir)},
-                             tmp_path_factory.mktemp("app") / "app.log")
+    process, url = start_app(
+        ROOT / "demo" / "app.py",
+        {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "MNIST_DATA_DIR": str(mnist_dir)},
+        tmp_path_factory.mktemp("app") / "app.log",
+    )
     yield url
     process.terminate()
     process.wait(timeout=30)

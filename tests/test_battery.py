@@ -1,12 +1,14 @@
 """The reader and the judge on small samples of every battery family (inputs built apart from what they were
 tuned on), through the file door the API and MCP tools use; with a regression test for each failure the
-reader issue found. The full table: python scripts/battery.py."""
+reader issue found. The full table: python -m bench battery."""
+
 import io
 
 import numpy as np
 import pytest
 
-from mnist_flax import BlankSketchError, battery, load_model, read
+from mnist_flax import BlankSketchError, load_model, read
+from mnist_flax.inputs import battery
 from mnist_flax.novelty import load_judge
 
 
@@ -50,13 +52,16 @@ def test_families_are_made_the_same_way_each_time_and_the_halves_apart(mnist):
         assert all(s.image().ndim in (2, 3) and min(s.image().shape[:2]) >= 8 for s in a)
 
 
-@pytest.mark.parametrize("name, n, accuracy", [
-    ("drawings", 150, 0.97),  # brush drawings, any pen and size: 98.75% through the API before
-    ("tight_crops", 150, 0.98),  # no margin at all: 64% before, 24% flagged
-    ("low_resolution", 150, 0.96),  # 8-16 px bitmaps enlarged: 47% before
-    ("coloured_ink", 100, 0.96),
-    ("photos", 100, 0.93),  # loose and cropped tight to the digit
-])
+@pytest.mark.parametrize(
+    "name, n, accuracy",
+    [
+        ("drawings", 150, 0.97),  # brush drawings, any pen and size: 98.75% through the API before
+        ("tight_crops", 150, 0.98),  # no margin at all: 64% before, 24% flagged
+        ("low_resolution", 150, 0.96),  # 8-16 px bitmaps enlarged: 47% before
+        ("coloured_ink", 100, 0.96),
+        ("photos", 100, 0.93),  # loose and cropped tight to the digit
+    ],
+)
 def test_digits_of_every_family_are_read_and_taken_for_digits(mnist, cnn, judge, name, n, accuracy):
     right, flagged = scores(*read_family(mnist, name, n), cnn, judge)
     assert right >= accuracy
@@ -64,7 +69,7 @@ def test_digits_of_every_family_are_read_and_taken_for_digits(mnist, cnn, judge,
 
 
 def test_mnist_files_get_the_answer_their_arrays_get(mnist, cnn):
-    """The 28x28 PNG files themselves: 98.9% before, against 99.7% for the arrays."""
+    """The 28x28 PNG files themselves (before and after the one reader: docs/reader.md)."""
     samples, digits = read_family(mnist, "mnist_files", 300)
     arrays = np.stack([s.image() for s in samples])
     np.testing.assert_array_equal(np.stack(digits), arrays)
@@ -84,5 +89,5 @@ def test_non_digits_are_detected(mnist, judge):
     samples, digits = read_family(mnist, "non_digits", 180)
     detected = np.array([d is None or not judge.is_digit(d)[0] for d in digits])
     assert detected.mean() >= 0.8
-    in_a_row = detected[battery.NON_DIGIT_KINDS.index("digits in a row")::len(battery.NON_DIGIT_KINDS)]
+    in_a_row = detected[battery.NON_DIGIT_KINDS.index("digits in a row") :: len(battery.NON_DIGIT_KINDS)]
     assert in_a_row.mean() >= 0.8

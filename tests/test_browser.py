@@ -2,6 +2,7 @@
 
 Screenshots of each tab go to $SCREENSHOT_DIR when it is set (docs/screenshots in the repo).
 """
+
 import os
 import re
 import shutil
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM) and not os.environ.get("CI"),
-                                reason="Debian's chromium is not installed (apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not shutil.which(CHROMIUM) and not os.environ.get("CI"),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
+)
 
 # Strokes of a 7 and a 1 in fractions of the canvas: lists of (x, y) points, each list one stroke.
 DIGITS = {
@@ -24,9 +27,17 @@ DIGITS = {
 def page(app_url):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.goto(app_url)
         page.wait_for_selector("canvas", timeout=60_000)
@@ -100,7 +111,8 @@ def test_an_example_goes_onto_the_canvas_and_a_non_digit_is_said_so(page):
     assert predicted(page) == "7"
     ink = page.locator("canvas:visible").first.evaluate(
         "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 == 0 && v < 128)"
-        ".length")
+        ".length"
+    )
     assert ink > 500  # the example is drawn on the canvas, where strokes can be added
     assert page.locator(".not-a-digit:visible").count() == 0
     page.get_by_text("the letter M", exact=True).click()
@@ -157,7 +169,9 @@ def test_explore_tab(page):
     page.get_by_role("tab", name="Explore").click()
     summary = page.get_by_text("of the 10,000 test digits right")
     summary.wait_for(timeout=60_000)
-    accuracy, wrong = re.search(r"([\d.]+)% of the 10,000 test digits right, (\d+) wrong", summary.inner_text()).groups()
+    accuracy, wrong = re.search(
+        r"([\d.]+)% of the 10,000 test digits right, (\d+) wrong", summary.inner_text()
+    ).groups()
     assert float(accuracy) > 99 and int(wrong) == round(10_000 * (1 - float(accuracy) / 100))
     thumbnails = page.locator("button.thumbnail-item:visible")
     assert thumbnails.count() == min(int(wrong), 60)
@@ -177,8 +191,11 @@ def test_train_tab_shows_the_vanilla_failure_live(page):
     page.get_by_role("button", name="Change it now").click()
     page.get_by_text("Learning rate 0.05 from the next steps on").wait_for(timeout=10_000)
     page.get_by_text(re.compile(r"my vanilla_mlp \d+: test accuracy")).wait_for(timeout=120_000)
-    accuracy = float(re.search(r"test accuracy ([\d.]+)%", page.get_by_text(
-        re.compile(r"my vanilla_mlp \d+: test accuracy")).inner_text()).group(1))
+    accuracy = float(
+        re.search(
+            r"test accuracy ([\d.]+)%", page.get_by_text(re.compile(r"my vanilla_mlp \d+: test accuracy")).inner_text()
+        ).group(1)
+    )
     assert accuracy < 40  # the tutorial's failure to learn, reproduced
     assert page.locator(".vega-embed, canvas.marks").count() > 0  # the curves were drawn
     assert page.locator("img[alt='first-layer weights']:visible").count() == 1  # the weights as they learned

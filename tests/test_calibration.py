@@ -1,4 +1,5 @@
 """Calibrated probabilities: the temperature fit, the calibration error, and the bundled models."""
+
 import shutil
 
 import numpy as np
@@ -36,8 +37,8 @@ def test_recalibrating_probabilities_equals_dividing_the_logits():
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_bundled_models_predict_calibrated_probabilities(mnist, name):
-    """The temperature was fitted on the validation split (scripts/calibrate.py); on the test set it must
-    keep every answer and bring the calibration error under 1.5% (measured in the README, target 1%). The
+    """The temperature was fitted on the validation split (bundle.make); on the test set it must
+    keep every answer and bring the calibration error under 1.5% (measured in docs/accuracy.md, target 1%). The
     models trained with label smoothing are underconfident: their error must fall at least fivefold."""
     model = load_model(name)
     assert 0.1 < model.temperature < 10 and "temperature" in model.checkpoint.metadata

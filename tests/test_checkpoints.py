@@ -11,8 +11,9 @@ from mnist_flax.checkpoints import FORMAT
 @pytest.fixture
 def saved(tmp_path):
     model = MODELS["cnn"].build(3)
-    path = save_checkpoint(tmp_path / "w" / "cnn.safetensors", model, "cnn", MODELS["cnn"].best,
-                           test_accuracy=0.99, epochs=2)
+    path = save_checkpoint(
+        tmp_path / "w" / "cnn.safetensors", model, "cnn", MODELS["cnn"].best, test_accuracy=0.99, epochs=2
+    )
     return path, model
 
 

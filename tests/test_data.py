@@ -129,6 +129,7 @@ def test_a_failed_download_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(data, "_online", lambda url: True)
     monkeypatch.setattr(tfds.download.DownloadManager, "download", refuse)
-    with pytest.raises(MnistError, match="downloading MNIST .* failed \\(ConnectionError: connection reset by peer\\)"
-                                         ".*--data-dir"):
+    with pytest.raises(
+        MnistError, match="downloading MNIST .* failed \\(ConnectionError: connection reset by peer\\).*--data-dir"
+    ):
         load_mnist()

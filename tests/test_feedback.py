@@ -1,19 +1,26 @@
 """Visitors' corrections: stored as the page says, read back, reported, exported and trained on."""
+
 import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from mnist_flax import feedback
 from mnist_flax.data import read_idx_split
 
 
 def save(folder, label, digit, photo=None):
-    return feedback.save_correction(folder, np.full((40, 30), 200, np.uint8), digit, label,
-                                    {"cnn": np.eye(10)[label % 10], "mlp": np.eye(10)[(label + 1) % 10]}, photo)
+    return feedback.save_correction(
+        folder,
+        np.full((40, 30), 200, np.uint8),
+        digit,
+        label,
+        {"cnn": np.eye(10)[label % 10], "mlp": np.eye(10)[(label + 1) % 10]},
+        photo,
+    )
 
 
 def test_a_correction_keeps_the_drawing_the_digit_the_label_and_every_answer(tmp_path, mnist):
@@ -22,7 +29,9 @@ def test_a_correction_keeps_the_drawing_the_digit_the_label_and_every_answer(tmp
     entry = save(tmp_path / "fb", 7, mnist.test.images[0], photo)
     assert {p.name for p in entry.iterdir()} == {"original.png", "digit.png", "photo.jpg", "record.json"}
     record = json.loads((entry / "record.json").read_text())
-    assert record["label"] == 7 and record["answers"] == {"cnn": 7, "mlp": 8} and len(record["probabilities"]["cnn"]) == 10
+    assert (
+        record["label"] == 7 and record["answers"] == {"cnn": 7, "mlp": 8} and len(record["probabilities"]["cnn"]) == 10
+    )
     split, records = feedback.load_corrections(tmp_path / "fb")
     np.testing.assert_array_equal(split.images[0], mnist.test.images[0])
     assert list(split.labels) == [7] and records == [record]
@@ -57,20 +66,42 @@ def test_report_export_and_fine_tune(tmp_path, mnist, mnist_dir):
     folder = tmp_path / "fb"
     for i in range(6):
         save(folder, int(mnist.test.labels[i]), mnist.test.images[i])
-    script = subprocess.run([sys.executable, str(ROOT / "scripts" / "feedback.py"), "--dir", str(folder),
-                             "--export", str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    script = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "feedback.py"),
+            "--dir",
+            str(folder),
+            "--export",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert script.returncode == 0, script.stderr
     assert "6 corrections" in script.stdout and "| cnn | 100.0% of 6 | 100.0% |" in script.stdout
     exported = read_idx_split(tmp_path / "out", "feedback")
     np.testing.assert_array_equal(exported.images, mnist.test.images[:6])
     np.testing.assert_array_equal(exported.labels, mnist.test.labels[:6])
-    train = subprocess.run([sys.executable, str(ROOT / "scripts" / "train.py"), "--model", "vanilla_mlp", "--init",
-                            "vanilla_mlp", "--extra-train", str(tmp_path / "out"), "--epochs", "1", "--train-size",
-                            "500", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "run")],
-                           capture_output=True, text=True, timeout=300)
+    train = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "train.py"),
+            *"--model vanilla_mlp --init vanilla_mlp --epochs 1 --train-size 500".split(),
+            *("--extra-train", str(tmp_path / "out"), "--data-dir", str(mnist_dir), "--out", str(tmp_path / "run")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert train.returncode == 0, train.stderr
     history = json.loads((tmp_path / "run" / "vanilla_mlp_history.json").read_text())
     assert history["train_size"] == 506 and history["test_accuracy"] > 0.9  # started from the bundled weights
-    empty = subprocess.run([sys.executable, str(ROOT / "scripts" / "feedback.py"), "--dir", str(tmp_path / "none")],
-                           capture_output=True, text=True, timeout=120)
+    empty = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "feedback.py"), "--dir", str(tmp_path / "none")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert empty.returncode != 0 and "No corrections" in empty.stderr

@@ -1,7 +1,6 @@
 import threading
 
 import numpy as np
-
 import pytest
 
 from mnist_flax import Mnist, Recipe
@@ -14,22 +13,30 @@ def small_data():
     return Mnist(train=random_split(12_000, 0), test=random_split(500, 1))
 
 
-def job(small_data, limits=Limits(), **changes):
-    values = dict(model="mlp", recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), steps=200,
-                  train_size=1000, seed=0)
+def job(small_data, limits=None, **changes):
+    values = dict(
+        model="mlp",
+        recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32),
+        steps=200,
+        train_size=1000,
+        seed=0,
+    )
     values.update(changes)
-    return TrainingJob(TrainSettings(**values), small_data, limits)
+    return TrainingJob(TrainSettings(**values), small_data, limits or Limits())
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"steps": 0}, "steps must be between 1 and 5000"),
-    ({"steps": 10**6}, "steps must be between"),
-    ({"train_size": 10}, "training images must be between 500 and 2000"),
-    ({"train_size": 10**6}, "training images must be between"),
-    ({"recipe": Recipe(batch_size=4)}, "batch size must be between 8"),
-    ({"recipe": Recipe(learning_rate=1e7)}, "learning rate must be between"),
-    ({"model": "resnet"}, "unknown model"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"steps": 0}, "steps must be between 1 and 5000"),
+        ({"steps": 10**6}, "steps must be between"),
+        ({"train_size": 10}, "training images must be between 500 and 2000"),
+        ({"train_size": 10**6}, "training images must be between"),
+        ({"recipe": Recipe(batch_size=4)}, "batch size must be between 8"),
+        ({"recipe": Recipe(learning_rate=1e7)}, "learning rate must be between"),
+        ({"model": "resnet"}, "unknown model"),
+    ],
+)
 def test_settings_out_of_bounds_are_refused(small_data, changes, message):
     with pytest.raises(ValueError, match="(?i)" + message):
         job(small_data, **changes)
@@ -69,7 +76,7 @@ def test_divergence_is_explained(small_data):
 def test_hidden_units_sweep_yields_one_point_per_width(small_data):
     stop = threading.Event()
     points = []
-    for width, accuracy in hidden_units_sweep(small_data, widths=(8, 16, 32), steps=5, stop=stop):
+    for width, _ in hidden_units_sweep(small_data, widths=(8, 16, 32), steps=5, stop=stop):
         points.append(width)
         stop.set()
     assert points == [8]  # stops between widths
@@ -81,8 +88,12 @@ def test_hidden_units_sweep_yields_one_point_per_width(small_data):
 def test_the_learning_rate_changes_during_a_run(small_data, schedule):
     """Set to 0 after the first record, the rate stops learning from the next steps on: the weights
     stay as they were at that record, and the history says where the rate changed."""
-    j = job(small_data, limits=Limits(learning_rate=(0.0, 1e3)), steps=200,
-            recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32, schedule=schedule))
+    j = job(
+        small_data,
+        limits=Limits(learning_rate=(0.0, 1e3)),
+        steps=200,
+        recipe=Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32, schedule=schedule),
+    )
     weights_at_change = None
     for update in j.train(updates_per_run=4):
         if len(update.history) == 2:  # step 0, then the first record

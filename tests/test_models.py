@@ -58,8 +58,9 @@ def test_fused_relu_max_pool_matches_reference(hw):
         return nnx.max_pool(jax.nn.relu(x), (2, 2), (2, 2))
 
     np.testing.assert_array_equal(relu_max_pool(x), reference(x))
-    np.testing.assert_array_equal(jax.grad(lambda x: (relu_max_pool(x) ** 2).sum())(x),
-                                  jax.grad(lambda x: (reference(x) ** 2).sum())(x))
+    np.testing.assert_array_equal(
+        jax.grad(lambda x: (relu_max_pool(x) ** 2).sum())(x), jax.grad(lambda x: (reference(x) ** 2).sum())(x)
+    )
 
 
 @pytest.mark.parametrize("in_features, fast_path", [(1, True), (3, False)])
@@ -74,6 +75,8 @@ def test_conv_drop_in_matches_lax(in_features, fast_path):
 
     assert ("custom_vjp" in str(jax.make_jaxpr(ours)(x))) == fast_path
     np.testing.assert_allclose(ours(x), reference(x), rtol=1e-5, atol=1e-5)
-    for a, b in zip(jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(ours, x)),
-                    jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(reference, x))):
+    for a, b in zip(
+        jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(ours, x)),
+        jax.tree.leaves(nnx.grad(loss, argnums=(0, 1))(reference, x)),
+    ):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)

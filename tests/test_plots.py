@@ -1,4 +1,5 @@
 """The figures say what they show: readable counts on every cell of a confusion matrix."""
+
 import numpy as np
 
 from mnist_flax import plots

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from mnist_flax import MODELS, Predictor, save_checkpoint, load_checkpoint
+from mnist_flax import MODELS, Predictor, load_checkpoint, save_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +40,20 @@ def test_large_batches_and_bad_shapes(predictors):
         p.predict(np.zeros((2, 32, 32)))
 
 
-@pytest.mark.parametrize("images, message", [
-    (np.full((2, 28, 28), 255.0), r"float images must lie in \[0, 1\].*pass uint8"),  # 0..255 as floats
-    (np.full((28, 28), np.nan, np.float32), "NaN"),
-    (np.full((28, 28), -0.5), r"must lie in \[0, 1\]"),
-    (np.zeros((2, 32, 32)), r"28x28 images.*got \(2, 32, 32\).*read_digit"),
-    (np.zeros((2, 28, 28, 3)), r"28x28 images"),
-    (np.zeros(784), r"28x28 images"),
-    (np.zeros((2, 28, 28), np.int64), "integer images must be uint8"),
-    (np.zeros((2, 28, 28), bool), "must be uint8 images of 0..255 .* or floats in"),
-    (np.array([["a"] * 28] * 28), "got dtype <U1"),
-])
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.full((2, 28, 28), 255.0), r"float images must lie in \[0, 1\].*pass uint8"),  # 0..255 as floats
+        (np.full((28, 28), np.nan, np.float32), "NaN"),
+        (np.full((28, 28), -0.5), r"must lie in \[0, 1\]"),
+        (np.zeros((2, 32, 32)), r"28x28 images.*got \(2, 32, 32\).*read_digit"),
+        (np.zeros((2, 28, 28, 3)), r"28x28 images"),
+        (np.zeros(784), r"28x28 images"),
+        (np.zeros((2, 28, 28), np.int64), "integer images must be uint8"),
+        (np.zeros((2, 28, 28), bool), "must be uint8 images of 0..255 .* or floats in"),
+        (np.array([["a"] * 28] * 28), "got dtype <U1"),
+    ],
+)
 def test_bad_input_raises_a_clear_error(predictors, images, message):
     for method in (predictors[False].predict, predictors[False].saliency):
         with pytest.raises(ValueError, match=message):
@@ -66,8 +69,9 @@ def test_the_sketch_cast_to_float_is_refused_not_misread(predictors):
     image = read_digit(digit)
     with pytest.raises(ValueError, match="pass uint8"):
         predictors[False].predict(image.astype(np.float32))
-    np.testing.assert_allclose(predictors[False].predict(image), predictors[False].predict(image / 255.0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        predictors[False].predict(image), predictors[False].predict(image / 255.0), rtol=1e-5, atol=1e-6
+    )
 
 
 def test_evaluation_and_prediction_share_one_forward_pass(predictors, mnist):
@@ -75,8 +79,7 @@ def test_evaluation_and_prediction_share_one_forward_pass(predictors, mnist):
 
     p = predictors[False]
     split = mnist.test[:300]
-    np.testing.assert_allclose(evaluate(p.model, split).probabilities, p.predict(split.images), rtol=1e-5,
-                               atol=1e-6)
+    np.testing.assert_allclose(evaluate(p.model, split).probabilities, p.predict(split.images), rtol=1e-5, atol=1e-6)
 
 
 def test_an_unwritable_compilation_cache_falls_back_with_a_warning(tmp_path):

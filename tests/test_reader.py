@@ -1,4 +1,5 @@
 """The reader: any image people and agents send -> the digit in MNIST's format, read the way its kind needs."""
+
 import io
 
 import numpy as np
@@ -22,8 +23,9 @@ def seven(mnist):
 
 def on_canvas(digit, size=400, scale=250, top=30, left=120):
     ink = np.zeros((size, size), np.uint8)
-    ink[top: top + scale, left: left + scale] = np.asarray(Image.fromarray(digit).resize((scale, scale),
-                                                                                         Image.Resampling.BILINEAR))
+    ink[top : top + scale, left : left + scale] = np.asarray(
+        Image.fromarray(digit).resize((scale, scale), Image.Resampling.BILINEAR)
+    )
     return ink
 
 
@@ -53,9 +55,18 @@ def test_polarity_colours_and_formats_agree(seven):
     red_on_yellow = np.round(255 * (np.array([1.0, 0.95, 0.5]) * (1 - a) + np.array([0.8, 0.1, 0.1]) * a))
     transparent = np.zeros((*ink.shape, 4), np.uint8)
     transparent[..., 3] = ink
-    variants = [255 - ink, np.repeat((255 - ink)[..., None], 3, -1), np.repeat(ink[..., None], 3, -1), transparent,
-                Image.fromarray(255 - ink), red_on_yellow.astype(np.uint8), ink.astype(np.float32) / 255,
-                ink.astype(np.float32), png(255 - ink), io.BytesIO(png(transparent))]
+    variants = [
+        255 - ink,
+        np.repeat((255 - ink)[..., None], 3, -1),
+        np.repeat(ink[..., None], 3, -1),
+        transparent,
+        Image.fromarray(255 - ink),
+        red_on_yellow.astype(np.uint8),
+        ink.astype(np.float32) / 255,
+        ink.astype(np.float32),
+        png(255 - ink),
+        io.BytesIO(png(transparent)),
+    ]
     reference = read_digit(ink)
     for variant in variants:
         assert close_to(read_digit(variant), reference, 3)
@@ -92,13 +103,16 @@ def test_thin_pens_are_thickened_to_mnist_strokes(seven, cnn):
     assert (digit > 127).sum() >= 0.5 * (seven > 127).sum()
 
 
-@pytest.mark.parametrize("blank", [
-    np.zeros((300, 300, 4), np.uint8),  # nothing drawn on a transparent layer
-    np.full((300, 300, 3), 255, np.uint8),  # white
-    np.zeros((300, 300, 3), np.uint8),  # all black
-    np.full((500, 500), 128, np.uint8),  # uniform grey
-    None,
-])
+@pytest.mark.parametrize(
+    "blank",
+    [
+        np.zeros((300, 300, 4), np.uint8),  # nothing drawn on a transparent layer
+        np.full((300, 300, 3), 255, np.uint8),  # white
+        np.zeros((300, 300, 3), np.uint8),  # all black
+        np.full((500, 500), 128, np.uint8),  # uniform grey
+        None,
+    ],
+)
 def test_blank_images_hold_no_digit(blank):
     with pytest.raises(BlankSketchError, match="No digit found"):
         read(blank)
@@ -120,15 +134,18 @@ def test_a_dot_is_blank_and_a_filled_canvas_too():
         digit_from_ink(ink / 255)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((1, 1)), "too small"),
-    ("a string", "no such image file: a string"),  # strings are paths
-    (3.5, "expected an image"),
-    ({"composite": None}, "expected an image"),
-    (np.zeros((5, 5, 7)), "expected an H x W"),
-    (np.zeros((10,)), "expected an H x W"),
-    (b"not an image", "not an image"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((1, 1)), "too small"),
+        ("a string", "no such image file: a string"),  # strings are paths
+        (3.5, "expected an image"),
+        ({"composite": None}, "expected an image"),
+        (np.zeros((5, 5, 7)), "expected an H x W"),
+        (np.zeros((10,)), "expected an H x W"),
+        (b"not an image", "not an image"),
+    ],
+)
 def test_unreadable_input(bad, message):
     with pytest.raises(SketchError, match=message):
         read(bad)

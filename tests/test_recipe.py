@@ -1,23 +1,27 @@
 """A Recipe is checked when it is made: a bad field fails at once, naming the field and the allowed values."""
+
 import pytest
 
 from mnist_flax import MODELS, Recipe, load_checkpoint, save_checkpoint
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES, SPLITS
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"optimizer": "lbfgs"}, "optimizer must be one of sgd, momentum, rmsprop, adam, adamw (got 'lbfgs')"),
-    ({"schedule": "linear"}, "schedule must be one of constant, cosine"),
-    ({"split": "half"}, "split must be one of tutorial, all, third"),
-    ({"learning_rate": -0.1}, "learning_rate must be a number from 0"),
-    ({"learning_rate": "fast"}, "learning_rate must be a number"),
-    ({"batch_size": 0}, "batch_size must be a whole number of at least 1"),
-    ({"batch_size": 32.5}, "batch_size must be a whole number"),
-    ({"epochs": -1}, "epochs must be a whole number"),
-    ({"label_smoothing": 1.0}, "label_smoothing must be a number from 0 to 0.999"),
-    ({"weight_decay": -1e-4}, "weight_decay must be a number from 0"),
-    ({"augment": "yes"}, "augment must be True or False"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"optimizer": "lbfgs"}, "optimizer must be one of sgd, momentum, rmsprop, adam, adamw (got 'lbfgs')"),
+        ({"schedule": "linear"}, "schedule must be one of constant, cosine"),
+        ({"split": "half"}, "split must be one of tutorial, all, third"),
+        ({"learning_rate": -0.1}, "learning_rate must be a number from 0"),
+        ({"learning_rate": "fast"}, "learning_rate must be a number"),
+        ({"batch_size": 0}, "batch_size must be a whole number of at least 1"),
+        ({"batch_size": 32.5}, "batch_size must be a whole number"),
+        ({"epochs": -1}, "epochs must be a whole number"),
+        ({"label_smoothing": 1.0}, "label_smoothing must be a number from 0 to 0.999"),
+        ({"weight_decay": -1e-4}, "weight_decay must be a number from 0"),
+        ({"augment": "yes"}, "augment must be True or False"),
+    ],
+)
 def test_a_bad_field_is_named_with_what_is_allowed(changes, message):
     with pytest.raises(ValueError, match="Bad recipe: .*" + message.replace("(", r"\(").replace(")", r"\)")):
         Recipe(**changes)
@@ -36,8 +40,9 @@ def test_the_names_live_in_one_place():
     for entry in MODELS.values():
         for name in RECIPE_NAMES:
             recipe = entry.recipe(name)
-            assert (recipe.optimizer, recipe.schedule, recipe.split) in [(o, s, p) for o in OPTIMIZERS
-                                                                       for s in SCHEDULES for p in SPLITS]
+            assert (recipe.optimizer, recipe.schedule, recipe.split) in [
+                (o, s, p) for o in OPTIMIZERS for s in SCHEDULES for p in SPLITS
+            ]
 
 
 def test_replace_changes_only_what_is_given():

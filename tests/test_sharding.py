@@ -1,4 +1,5 @@
 """Data-parallel training on 2 forced CPU devices gives the single-device result."""
+
 import os
 import subprocess
 import sys
@@ -14,25 +15,26 @@ for name, shuffle_on_device in RUNS:  # 4 steps an epoch: the first call of 5 st
     list(train(model, Recipe(optimizer="adam", learning_rate=1e-3, batch_size=64), split, steps=6,
                steps_per_call=5, shuffle_on_device=shuffle_on_device))
     assert len(jax.tree.leaves(nnx.state(model))[0].sharding.device_set) == jax.device_count()
-    np.save(f"{OUT}/{name}_{shuffle_on_device}_{jax.device_count()}.npy", np.concatenate([np.ravel(x) for x in jax.tree.leaves(nnx.state(model))]))
+    leaves = [np.ravel(x) for x in jax.tree.leaves(nnx.state(model))]
+    np.save(f"{OUT}/{name}_{shuffle_on_device}_{jax.device_count()}.npy", np.concatenate(leaves))
 """
 
 
 RUNS = [("mlp", False), ("cnn", False), ("mlp", True)]  # the last draws its order on the devices, as GPUs do
 
 
-def run(devices, out):
+def start(devices, out) -> subprocess.Popen:
     env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}", "JAX_PLATFORMS": "cpu"}
-    result = subprocess.run([sys.executable, "-c", f"OUT = {str(out)!r}\nRUNS = {RUNS!r}\n" + SCRIPT], env=env,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    code = f"OUT = {str(out)!r}\nRUNS = {RUNS!r}\n" + SCRIPT
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
 
 
 def test_two_devices_match_one(tmp_path):
     import numpy as np
 
-    run(1, tmp_path)
-    run(2, tmp_path)
+    runs = [start(devices, tmp_path) for devices in (1, 2)]  # side by side: each is mostly start-up and compiling
+    for run in runs:
+        assert run.wait(timeout=300) == 0, run.stderr.read()
     for name, shuffle_on_device in RUNS:
         one, two = (np.load(tmp_path / f"{name}_{shuffle_on_device}_{n}.npy") for n in (1, 2))
         # Adam steps move parameters by ~1e-3; reduction order across devices differs by rounding only.

@@ -1,4 +1,5 @@
 """The Train tab through gradio_client: streaming, stopping, limits, divergence, isolation."""
+
 import time
 
 import numpy as np
@@ -6,16 +7,25 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from demo.tabs import train
 from mnist_flax.inputs import simulate_drawing
 
-# model, recipe, optimizer, learning rate, batch size, steps, training images, augment, raw pixels, seed
-SHORT = ["cnn", "custom", "adam", 1e-3, 32, 300, 20_000, False, False, 0]
-LONG = ["cnn", "custom", "adam", 1e-3, 32, 5_000, 50_000, False, False, 0]
+SHORT = train.api_payload("cnn", train.DEFAULT_RECIPE, steps=300, train_size=20_000)
+LONG = train.api_payload("cnn", train.DEFAULT_RECIPE, steps=5_000, train_size=50_000)
 
 
-# The train endpoint's outputs, in order (demo/train_tab.py): gradio_client returns them as tuples.
-OUTPUTS = ("progress", "status", "loss_plot", "accuracy_plot", "first_layer", "result", "confusion", "weights",
-           "draw_model")
+# The train endpoint's outputs, in order (demo/tabs/train.py): gradio_client returns them as tuples.
+OUTPUTS = (
+    "progress",
+    "status",
+    "loss_plot",
+    "accuracy_plot",
+    "first_layer",
+    "result",
+    "confusion",
+    "weights",
+    "draw_model",
+)
 
 
 def named(output) -> dict:
@@ -26,10 +36,16 @@ def streamed(job) -> list[dict]:
     return [named(o) for o in job.outputs()]
 
 
-def settings(base, **changes):
-    names = ["model", "recipe", "optimizer", "lr", "batch", "steps", "train_size", "augment", "raw", "seed"]
-    values = dict(zip(names, base), **changes)
-    return [values[n] for n in names]
+def settings(base, **changes) -> dict:
+    """The endpoint's keywords (``train.api_payload``) with some changed."""
+    assert set(changes) <= set(base)
+    return {**base, **changes}
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    """A visitor of its own: the models it trains stay out of other tests' sessions."""
+    return Client(app_url, verbose=False)
 
 
 def wait_running(job, timeout=120):
@@ -42,7 +58,9 @@ def wait_running(job, timeout=120):
 
 
 def test_a_short_run_streams_metrics_and_ends_with_test_accuracy(client):
-    job = client.submit(*SHORT, api_name="/train")
+    """By keywords, and only some: what an API client leaves out keeps the page's default."""
+    given = ("model", "recipe", "optimizer", "learning_rate", "steps", "train_size")
+    job = client.submit(**{name: SHORT[name] for name in given}, api_name="/train")
     outputs = [named(o) for o in job]
     assert len([o for o in outputs if "running" in str(o["status"])]) >= 2
     loss_points = outputs[-2]["loss_plot"]["data"]
@@ -55,7 +73,7 @@ def test_a_short_run_streams_metrics_and_ends_with_test_accuracy(client):
 
 def test_the_learning_rate_changes_during_a_run_and_the_curves_show_where(app_url):
     client = Client(app_url, verbose=False)
-    job = client.submit(*settings(LONG, model="mlp", steps=3000), api_name="/train")
+    job = client.submit(**settings(LONG, model="mlp", steps=3000), api_name="/train")
     wait_running(job)
     client.predict(0.02, api_name="/change_learning_rate")
     time.sleep(2)
@@ -71,7 +89,7 @@ def test_the_learning_rate_changes_during_a_run_and_the_curves_show_where(app_ur
 
 def test_stop_ends_the_run_at_once_and_keeps_the_model(app_url):
     client = Client(app_url, verbose=False)
-    job = client.submit(*LONG, api_name="/train")
+    job = client.submit(**LONG, api_name="/train")
     wait_running(job)
     start = time.time()
     client.predict(api_name="/stop_training")
@@ -81,28 +99,35 @@ def test_stop_ends_the_run_at_once_and_keeps_the_model(app_url):
     assert "test accuracy" in outputs[-1]["result"]
 
 
-@pytest.mark.parametrize("changes, message", [  # the component's own check, or the library's (test_jobs.py)
-    ({"steps": 100_000}, "maximum value 5000|steps must be between"),
-    ({"batch": 100_000}, "maximum value 512|batch size must be between"),
-    ({"train_size": 10}, "minimum value 500|training images must be between"),
-    ({"lr": 1e9}, "learning rate must be between"),
-    ({"optimizer": "lbfgs"}, "lbfgs"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [  # the component's own check, or the library's (test_jobs.py)
+        ({"steps": 100_000}, "maximum value 5000|steps must be between"),
+        ({"batch_size": 100_000}, "maximum value 512|batch size must be between"),
+        ({"train_size": 10}, "minimum value 500|training images must be between"),
+        ({"learning_rate": 1e9}, "learning rate must be between"),
+        ({"optimizer": "lbfgs"}, "lbfgs"),
+    ],
+)
 def test_out_of_range_settings_get_a_message(client, changes, message):
     with pytest.raises(AppError, match="(?i)" + message):
-        client.predict(*settings(SHORT, **changes), api_name="/train")
+        client.predict(**settings(SHORT, **changes), api_name="/train")
 
 
 def test_a_diverging_run_stops_with_an_explanation(client):
-    outputs = [named(o) for o in client.submit(*settings(SHORT, model="mlp", optimizer="sgd", lr=900.0, steps=400),
-                                               api_name="/train")]
+    outputs = [
+        named(o)
+        for o in client.submit(
+            **settings(SHORT, model="mlp", optimizer="sgd", learning_rate=900.0, steps=400), api_name="/train"
+        )
+    ]
     assert any("diverged" in str(o["status"]) for o in outputs)
     assert "learning rate" in str(outputs[-1]["status"])
 
 
 def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnist, image_file):
     alice, bob = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    job = alice.submit(*LONG, api_name="/train")
+    job = alice.submit(**LONG, api_name="/train")
     wait_running(job)
     bob.predict(api_name="/stop_training")  # Bob's stop must not touch Alice's run
     time.sleep(1.5)
@@ -113,8 +138,9 @@ def test_visitors_are_isolated_and_predictions_answer_during_a_run(app_url, mnis
     assert time.time() - start < 2 and answer["label"] == str(mnist.test.labels[0])
     alice.predict(api_name="/stop_training")
     list(job)
-    alice_model = [o for o in streamed(job) if "my cnn" in str(o["result"])][-1]["result"].split(":")[0].removeprefix(
-        "### ")
+    alice_model = (
+        [o for o in streamed(job) if "my cnn" in str(o["result"])][-1]["result"].split(":")[0].removeprefix("### ")
+    )
     assert alice.predict(sketch, alice_model, api_name="/predict")["label"].isdigit()
     with pytest.raises(AppError):
         bob.predict(sketch, alice_model, api_name="/predict")

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from mnist_flax import MODELS, Recipe, evaluate, recipe_splits, train
+from mnist_flax import MODELS, Recipe, evaluate, recipe_splits, train, training
 from mnist_flax.data import random_split
-from mnist_flax import training
 from mnist_flax.training import batch_order, device_epoch_order
 
 
@@ -21,8 +20,9 @@ def test_cnn_learns_real_mnist_in_a_few_hundred_steps(mnist):
     # thresholds keep two points of margin below what a run reaches.
     model = MODELS["cnn"].build(0)
     recipe = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32)
-    records = list(train(model, recipe, mnist.train_without_validation, mnist.validation, steps=600, eval_every=600,
-                         log_every=200))
+    records = list(
+        train(model, recipe, mnist.train_without_validation, mnist.validation, steps=600, eval_every=600, log_every=200)
+    )
     assert [r.step for r in records] == [200, 400, 600]
     assert records[-1].val_accuracy > 0.95
     assert evaluate(model, mnist.test).accuracy > 0.95
@@ -35,8 +35,10 @@ def test_same_seed_same_run_other_seed_other_run(shuffle_on_device):
 
     def run(seed):
         model = MODELS["deep_cnn"].build(seed)
-        losses = [p.loss for p in train(model, recipe, split, steps=6, log_every=2, seed=seed,
-                                        shuffle_on_device=shuffle_on_device)]
+        losses = [
+            p.loss
+            for p in train(model, recipe, split, steps=6, log_every=2, seed=seed, shuffle_on_device=shuffle_on_device)
+        ]
         return losses, params_of(model)
 
     (la, pa), (lb, pb), (lc, _) = run(0), run(0), run(1)
@@ -60,9 +62,12 @@ def assert_close(params_a, params_b, rtol, atol):
 def test_scan_and_per_step_calls_agree(shuffle_on_device):
     recipe = Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
     # 8 steps per epoch: calls of 5 steps cross an epoch's end, and the last 2 steps run one at a time.
-    assert_close(params_after("mlp", recipe, 12, steps_per_call=1, shuffle_on_device=shuffle_on_device),
-                 params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=shuffle_on_device),
-                 rtol=1e-5, atol=1e-6)
+    assert_close(
+        params_after("mlp", recipe, 12, steps_per_call=1, shuffle_on_device=shuffle_on_device),
+        params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=shuffle_on_device),
+        rtol=1e-5,
+        atol=1e-6,
+    )
 
 
 def test_the_device_draws_the_batches_it_trains_on(monkeypatch):
@@ -71,17 +76,31 @@ def test_the_device_draws_the_batches_it_trains_on(monkeypatch):
     recipe = Recipe(batch_size=32, optimizer="adam", learning_rate=1e-3)
     on_device = params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=True)
     order_key = jax.random.fold_in(jax.random.key(0), 1)
-    monkeypatch.setattr(training, "batch_order", lambda n, batch_size, steps, seed: np.concatenate(
-        [device_epoch_order(order_key, jnp.int32(epoch), n, batch_size) for epoch in range(2)])[:steps])
-    assert_close(on_device, params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=False),
-                 rtol=1e-6, atol=1e-7)
+    monkeypatch.setattr(
+        training,
+        "batch_order",
+        lambda n, batch_size, steps, seed: np.concatenate(
+            [device_epoch_order(order_key, jnp.int32(epoch), n, batch_size) for epoch in range(2)]
+        )[:steps],
+    )
+    assert_close(
+        on_device, params_after("mlp", recipe, 12, steps_per_call=5, shuffle_on_device=False), rtol=1e-6, atol=1e-7
+    )
 
 
 def test_progress_stream_and_clean_stop():
     model = MODELS["shallow_mlp"].build(0)
     before = [np.array(p) for p in params_of(model)]
-    stream = train(model, Recipe(batch_size=32), random_split(256), random_split(64, 1),
-                   steps=40, log_every=10, eval_every=20, steps_per_call=5)
+    stream = train(
+        model,
+        Recipe(batch_size=32),
+        random_split(256),
+        random_split(64, 1),
+        steps=40,
+        log_every=10,
+        eval_every=20,
+        steps_per_call=5,
+    )
     first_two = list(itertools.islice(stream, 2))
     stream.close()  # the caller stops between chunks
     assert [p.step for p in first_two] == [10, 20]
@@ -105,8 +124,9 @@ def test_evaluation_fields():
     assert len(ev.misclassified) == 300 - np.trace(ev.confusion)
     np.testing.assert_allclose(ev.probabilities.sum(1), 1, rtol=1e-5)
     present = np.bincount(split.labels, minlength=10) > 0
-    np.testing.assert_allclose(ev.per_class_accuracy[present],
-                               np.diag(ev.confusion)[present] / ev.confusion.sum(1)[present])
+    np.testing.assert_allclose(
+        ev.per_class_accuracy[present], np.diag(ev.confusion)[present] / ev.confusion.sum(1)[present]
+    )
     assert (ev.probabilities.argmax(1)[ev.misclassified] != split.labels[ev.misclassified]).all()
     assert ev.loss > 0
 
@@ -135,8 +155,12 @@ def test_device_epoch_order_reshuffles_every_epoch():
 
 def test_micro_batches_give_the_same_step():
     recipe = Recipe(batch_size=64, optimizer="sgd", learning_rate=0.1)
-    assert_close(params_after("cnn", recipe, 3, micro_batches=1), params_after("cnn", recipe, 3, micro_batches=2),
-                 rtol=1e-4, atol=1e-5)
+    assert_close(
+        params_after("cnn", recipe, 3, micro_batches=1),
+        params_after("cnn", recipe, 3, micro_batches=2),
+        rtol=1e-4,
+        atol=1e-5,
+    )
 
 
 def test_runs_differing_in_learning_rate_or_length_share_one_compilation():
@@ -145,8 +169,16 @@ def test_runs_differing_in_learning_rate_or_length_share_one_compilation():
     split = random_split(256)
     before = _compiled_steps.cache_info().misses
     for lr, steps, log_every in ((1e-3, 40, 10), (1e-2, 60, 7), (3e-4, 80, 13)):
-        list(train(MODELS["mlp"].build(0), Recipe(optimizer="momentum", learning_rate=lr, batch_size=16), split,
-                   steps=steps, log_every=log_every, steps_per_call=4))  # settings no other test compiles
+        list(
+            train(
+                MODELS["mlp"].build(0),
+                Recipe(optimizer="momentum", learning_rate=lr, batch_size=16),
+                split,
+                steps=steps,
+                log_every=log_every,
+                steps_per_call=4,
+            )
+        )  # settings no other test compiles
     assert _compiled_steps.cache_info().misses - before == 2  # 4 steps in one scan, and single steps
 
 
@@ -158,6 +190,7 @@ def test_learning_rate_still_matters():
 
 
 def test_records_fall_on_call_boundaries():
-    records = list(train(MODELS["mlp"].build(0), Recipe(batch_size=32), random_split(256), steps=23, log_every=3,
-                         steps_per_call=5))
+    records = list(
+        train(MODELS["mlp"].build(0), Recipe(batch_size=32), random_split(256), steps=23, log_every=3, steps_per_call=5)
+    )
     assert [r.step for r in records] == [5, 10, 15, 20, 23]  # the last 3 steps run one at a time

@@ -1,6 +1,7 @@
 """What makes the answer trustworthy on the page: examples to click, photos on the canvas, "that does
 not look like a digit", corrections kept only on a click, and the MCP tools (handlers called directly;
 the MCP schema from the running app)."""
+
 import json
 
 import gradio as gr
@@ -8,11 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import draw_tab
-import examples
+from demo import examples
+from demo.canvas import drawing_digit
+from demo.state import AppState
+from demo.tabs import draw
 from mnist_flax import feedback
 from mnist_flax.inputs import synthetic_photos
-from shared import AppState, drawing_digit
 
 
 @pytest.fixture(scope="module")
@@ -23,22 +25,25 @@ def state(mnist_dir):
 
 
 def test_examples_go_onto_the_canvas_and_their_answers_are_kept(state):
-    values = list(draw_tab.EXAMPLE_VALUES.values())
-    for i, name in enumerate(examples.EXAMPLES):
-        placed = draw_tab.example(state, gr.SelectData(None, {"index": i, "value": None}))
+    values = list(draw.EXAMPLE_VALUES.values())
+    for i in range(len(examples.EXAMPLES)):
+        placed = draw.example(state, gr.SelectData(None, {"index": i, "value": None}))
         assert placed == {"canvas": values[i], "photo": None}
-    clean = draw_tab.EXAMPLE_VALUES["7"]
-    answer = draw_tab.show(state, clean, "cnn", draw_tab.VIEWS[0], 3)
+    clean = draw.EXAMPLE_VALUES["7"]
+    answer = draw.show(state, clean, "cnn", draw.VIEWS[0], 3)
     assert max(answer["label"], key=answer["label"].get) == "7" and answer["verdict"] == ""
-    assert draw_tab.show(state, clean, "cnn", draw_tab.VIEWS[0], 3) is answer  # kept, not recomputed
-    hard = [draw_tab.show(state, draw_tab.EXAMPLE_VALUES[k], "cnn", draw_tab.VIEWS[1], 3)["compare"]
-            for k in examples.EXAMPLES if k.endswith("?")]
+    assert draw.show(state, clean, "cnn", draw.VIEWS[0], 3) is answer  # kept, not recomputed
+    hard = [
+        draw.show(state, draw.EXAMPLE_VALUES[k], "cnn", draw.VIEWS[1], 3)["compare"]
+        for k in examples.EXAMPLES
+        if k.endswith("?")
+    ]
     assert all("The models disagree" in html for html in hard)
 
 
 def test_a_drawing_that_is_not_a_digit_is_said_so_beside_the_bars(state):
     for name in ("the letter M", "a house"):
-        answer = draw_tab.show(state, draw_tab.EXAMPLE_VALUES[name], "cnn", draw_tab.VIEWS[0], 3)
+        answer = draw.show(state, draw.EXAMPLE_VALUES[name], "cnn", draw.VIEWS[0], 3)
         assert "does not look like a digit" in answer["verdict"]
         assert abs(sum(answer["label"].values()) - 1) < 1e-4  # the probabilities are still shown
 
@@ -48,37 +53,37 @@ def test_a_photo_goes_onto_the_canvas_and_reads_right(state, mnist, tmp_path):
     for i, photo in enumerate(synthetic_photos(mnist.test.images[:5], seed=1)):
         path = tmp_path / f"photo{i}.jpg"
         Image.fromarray(photo).save(path)
-        placed = draw_tab.from_photo(state, str(path))
+        placed = draw.from_photo(state, str(path))
         assert placed["photo"] == {"value": placed["canvas"], "path": str(path)}
-        answer = draw_tab.show(state, placed["canvas"], "cnn", draw_tab.VIEWS[0], 3)
+        answer = draw.show(state, placed["canvas"], "cnn", draw.VIEWS[0], 3)
         right += max(answer["label"], key=answer["label"].get) == str(mnist.test.labels[i])
     assert right >= 4
     (tmp_path / "notes.jpg").write_text("not a photo")
     with pytest.raises(gr.Error, match="not an image"):
-        draw_tab.from_photo(state, str(tmp_path / "notes.jpg"))
+        draw.from_photo(state, str(tmp_path / "notes.jpg"))
     Image.new("RGB", (640, 480), (200, 200, 190)).save(tmp_path / "blank.jpg")
     with pytest.raises(gr.Error, match="No digit found"):
-        draw_tab.from_photo(state, str(tmp_path / "blank.jpg"))
+        draw.from_photo(state, str(tmp_path / "blank.jpg"))
 
 
 def test_a_correction_is_kept_only_on_the_click(state, mnist, tmp_path, monkeypatch):
     monkeypatch.setenv(feedback.DIR_ENV, str(tmp_path / "kept"))
     photo = next(synthetic_photos(mnist.test.images[:1]))
     Image.fromarray(photo).save(tmp_path / "seven.jpg")
-    placed = draw_tab.from_photo(state, str(tmp_path / "seven.jpg"))
-    draw_tab.show(state, placed["canvas"], "cnn", draw_tab.VIEWS[0], 3)
+    placed = draw.from_photo(state, str(tmp_path / "seven.jpg"))
+    draw.show(state, placed["canvas"], "cnn", draw.VIEWS[0], 3)
     assert not (tmp_path / "kept").exists()  # answering keeps nothing
     with pytest.raises(gr.Error, match="Choose the right digit"):
-        draw_tab.correct(state, placed["canvas"], None, placed["photo"])
+        draw.correct(state, placed["canvas"], None, placed["photo"])
     with pytest.raises(gr.Error, match="Draw a digit first"):
-        draw_tab.correct(state, "", "7", None)
-    draw_tab.correct(state, placed["canvas"], "1", placed["photo"])
+        draw.correct(state, "", "7", None)
+    draw.correct(state, placed["canvas"], "1", placed["photo"])
     (entry,) = (tmp_path / "kept").iterdir()
     assert {p.name for p in entry.iterdir()} == {"original.png", "digit.png", "photo.jpg", "record.json"}
     record = json.loads((entry / "record.json").read_text())
     assert record["label"] == 1 and set(record["answers"]) == set(state.models)
     np.testing.assert_array_equal(np.asarray(Image.open(entry / "digit.png")), drawing_digit(placed["canvas"]))
-    assert "Nothing is kept unless you click" in draw_tab.kept_notice(state)
+    assert "Nothing is kept unless you click" in draw.kept_notice(state)
 
 
 def test_predict_and_compare_are_mcp_tools_with_documented_arguments(app_url):

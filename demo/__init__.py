@@ -1,0 +1,1 @@
+"""The Gradio app: ``python demo/app.py`` builds the page (``app.build``) and launches it."""

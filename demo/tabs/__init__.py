@@ -1,0 +1,1 @@
+"""The page's tabs: Draw (with its views), Explore and Train."""
