@@ -1,8 +1,12 @@
 """Share the demo as a Hugging Face Space: one command.
 
     python scripts/deploy_space.py USER/SPACE_NAME            # create the Space if needed, upload, print its URL
-    python scripts/deploy_space.py USER/SPACE_NAME --dry-run  # offline: the files that would go, and the config check
+    python scripts/deploy_space.py USER/SPACE_NAME --dry-run  # the files that would go, the hardware and why
     python scripts/deploy_space.py --stage DIR                # offline: copy exactly the upload set into DIR
+
+Hardware (``--hardware``): ZeroGPU (``zero-a10g``), the one a free account can host (up to 2 such Spaces):
+drawings run on the CPU, training on a GPU slice (``demo/zero_gpu.py``); or CPU basic (``cpu-basic``, 2 vCPUs),
+which needs a PRO account. Without ``--hardware`` the account decides: the Hub says whether it is PRO.
 
 The Space gets exactly ``SPACE_FILES`` (the app, the library, its bundled weights, the
 requirements the Space installs, README.md with the Space configuration, LICENSE)
@@ -36,6 +40,12 @@ SPACE_FILES = (
 COLOURS = {"red", "yellow", "green", "blue", "indigo", "purple", "pink", "gray"}
 LICENSES = {"mit", "apache-2.0", "bsd-3-clause", "gpl-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "other"}
 MAX_SHORT_DESCRIPTION = 60
+ZERO_GPU, CPU = "zero-a10g", "cpu-basic"  # huggingface_hub's SpaceHardware values
+HARDWARE = {
+    ZERO_GPU: "ZeroGPU: drawings on the CPU, training on a GPU slice; free accounts may host 2 such Spaces",
+    CPU: "CPU basic, 2 vCPUs: needs a PRO (or paid) account",
+}
+ZERO_GPU_PYTHONS = ("3.12.12", "3.10.13")  # what the Hub's ZeroGPU page lists; jax needs the first
 
 
 def upload_set(root: Path = ROOT) -> list[Path]:
@@ -79,8 +89,11 @@ def config_problems(root: Path = ROOT) -> list[str]:
         problems.append(f"sdk_version {config.get('sdk_version')!r} must equal the pinned gradio=={gradio}")
     python = str(config.get("python_version", ""))
     needs = tomllib.loads((root / "pyproject.toml").read_text())["project"]["requires-python"]
-    if not re.fullmatch(r"3\.\d+", python) or python + ".0" not in SpecifierSet(needs):
-        problems.append(f'python_version {python!r} must be a Python that jax needs ({needs}), as "3.11"')
+    if python not in ZERO_GPU_PYTHONS or python not in SpecifierSet(needs):
+        problems.append(
+            f"python_version {python!r} must be a Python that ZeroGPU runs ({', '.join(ZERO_GPU_PYTHONS)}) and jax "
+            f'needs ({needs}), as "3.12.12"'
+        )
     if config.get("app_file") not in files:
         problems.append(f"app_file {config.get('app_file')!r} is not in the upload set")
     if config.get("license") not in LICENSES or "LICENSE" not in files:
@@ -105,15 +118,46 @@ def config_problems(root: Path = ROOT) -> list[str]:
     return problems
 
 
-def stage(folder: Path, root: Path = ROOT) -> list[Path]:
-    """Copies exactly the upload set into ``folder``; returns the copied paths."""
+def requirements(hardware: str, root: Path = ROOT) -> str:
+    """What the Space installs: requirements.txt, and on ZeroGPU the CUDA build of the pinned jax, which the
+    training process needs to find the slice's GPU (the app's own process stays on the CPU)."""
+    text = (root / "requirements.txt").read_text()
+    if hardware == ZERO_GPU:
+        text += f"jax[cuda12]=={pinned('jax', root / 'requirements.txt')}  # ZeroGPU: training on the GPU slice\n"
+    return text
+
+
+def stage(folder: Path, root: Path = ROOT, hardware: str = CPU) -> list[Path]:
+    """Copies exactly the upload set into ``folder``, with the requirements of ``hardware``; returns the
+    copied paths."""
     copied = []
     for relative in upload_set(root):
         target = folder / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / relative, target)
         copied.append(target)
+    (folder / "requirements.txt").write_text(requirements(hardware, root))
     return copied
+
+
+def choose_hardware(asked: str | None, api) -> tuple[str, str]:
+    """The hardware to set and why: ``asked``, else what the token's account can host (the Hub's whoami says
+    whether it is PRO; where it cannot be asked, ZeroGPU, which every account can host)."""
+    if asked:
+        return asked, "asked for with --hardware"
+    try:
+        account = api.whoami()
+    except Exception as e:  # offline, no token, the Hub unreachable: huggingface_hub's errors vary
+        return (
+            ZERO_GPU,
+            f"could not ask the Hub which plan this account has ({type(e).__name__}); every account can host ZeroGPU",
+        )
+    if account.get("isPro"):
+        return (
+            CPU,
+            f"{account.get('name')} is a PRO account: CPU basic, always on (--hardware {ZERO_GPU} for GPU training)",
+        )
+    return ZERO_GPU, f"{account.get('name')} is a free account: it can host Gradio Spaces on ZeroGPU only"
 
 
 def main(argv=None):
@@ -122,6 +166,7 @@ def main(argv=None):
     p.add_argument("--dry-run", action="store_true", help="list the files and check the configuration, offline")
     p.add_argument("--stage", type=Path, help="copy the upload set into this folder and stop (offline)")
     p.add_argument("--private", action="store_true", help="create the Space private")
+    p.add_argument("--hardware", choices=list(HARDWARE), help="default: what the account can host")
     args = p.parse_args(argv)
     if not args.stage and not (args.space and re.fullmatch(r"[\w.-]+/[\w.-]+", args.space)):
         p.error("name the Space as USER/SPACE_NAME (or use --stage DIR)")
@@ -133,20 +178,30 @@ def main(argv=None):
     if problems:
         sys.exit("The Space configuration (README.md front matter) needs fixing:\n- " + "\n- ".join(problems))
     print("Space configuration: ok")
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    hardware, why = choose_hardware(args.hardware, api) if not args.stage or args.hardware else (CPU, "the default")
+    print(f"hardware: {hardware} ({HARDWARE[hardware]}), because {why}")
     if args.stage:
-        stage(args.stage)
+        stage(args.stage, hardware=hardware)
         print(f"staged in {args.stage}")
         return
     if args.dry_run:
         print(f"dry run: nothing sent to {args.space}")
         return
-    from huggingface_hub import HfApi
-
-    api = HfApi()
     try:
-        api.create_repo(args.space, repo_type="space", space_sdk="gradio", exist_ok=True, private=args.private)
+        api.create_repo(
+            args.space,
+            repo_type="space",
+            space_sdk="gradio",
+            space_hardware=hardware,
+            exist_ok=True,
+            private=args.private,
+        )
+        api.request_space_hardware(args.space, hardware)  # an existing Space keeps its hardware otherwise
         with tempfile.TemporaryDirectory() as folder:
-            stage(Path(folder))
+            stage(Path(folder), hardware=hardware)
             api.upload_folder(
                 repo_id=args.space,
                 repo_type="space",
@@ -155,6 +210,11 @@ def main(argv=None):
                 delete_patterns=["*.py", "*.safetensors"],
             )
     except OSError as e:  # huggingface_hub's HTTP and missing-token errors, and network failures
+        if getattr(getattr(e, "response", None), "status_code", None) == 402:  # the Hub wants a paid plan
+            sys.exit(
+                f"Could not deploy to {args.space} on {hardware}: this account needs a PRO plan for it "
+                f"({e}).\nDeploy with --hardware {ZERO_GPU}, which every account can host."
+            )
         sys.exit(
             f"Could not deploy to {args.space}: {e}\nIs your token set ($HF_TOKEN, or `hf auth login`) "
             "with write access, and is huggingface.co reachable?"

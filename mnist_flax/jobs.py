@@ -11,10 +11,12 @@ import dataclasses
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from flax import nnx
 
 from mnist_flax.data import Mnist
+from mnist_flax.inside import first_layer_weights
 from mnist_flax.models import MLP
 from mnist_flax.recipe import Recipe
 from mnist_flax.registry import get_model_entry
@@ -39,6 +41,12 @@ class Limits:
             if low <= learning_rate <= high
             else [f"learning rate must be between {low:g} and {high:g} (got {learning_rate:g})"]
         )
+
+    def check_learning_rate(self, learning_rate: float) -> None:
+        """ValueError unless ``learning_rate`` is within bounds."""
+        problems = self.learning_rate_problems(learning_rate)
+        if problems:
+            raise ValueError(problems[0][0].upper() + problems[0][1:] + ".")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +78,34 @@ class TrainSettings:
             raise ValueError(message[0].upper() + message[1:] + ".")
 
 
-class TrainingJob:
+class JobProgress:
+    """What a page shows of a run, from its ``status`` and ``history``: the face ``TrainingJob`` and
+    ``job_process.RemoteJob`` share."""
+
+    status: str  # queued | running | finished | stopped | timed out | diverged
+    history: list[dict]
+
+    @property
+    def done(self) -> bool:
+        return self.status not in ("queued", "running")
+
+    @property
+    def elapsed(self) -> float:
+        return self.history[-1]["elapsed"] if self.history else 0.0
+
+    @property
+    def seconds_left(self) -> float:
+        if not self.history:
+            return float("nan")
+        last = self.history[-1]
+        return last["elapsed"] / max(last["step"], 1) * (last["total_steps"] - last["step"])
+
+
+class TrainingJob(JobProgress):
+    """One bounded, stoppable run in this process."""
+
+    device = None  # this process's: the page names only a run's elsewhere
+
     def __init__(self, settings: TrainSettings, data: Mnist, limits: Limits = Limits()):
         settings.check(limits, len(recipe_splits(settings.recipe, data)[0]))
         self.settings, self.limits = settings, limits
@@ -94,18 +129,25 @@ class TrainingJob:
     def set_learning_rate(self, learning_rate: float) -> None:
         """Changes the rate from the next record's steps on (within ``Limits``, else ValueError); the
         history's ``learning_rate`` shows where."""
-        problems = self.limits.learning_rate_problems(learning_rate)
-        if problems:
-            raise ValueError(problems[0][0].upper() + problems[0][1:] + ".")
+        self.limits.check_learning_rate(learning_rate)
         self.learning_rate = float(learning_rate)
-
-    @property
-    def done(self) -> bool:
-        return self.status not in ("queued", "running")
 
     @property
     def history(self) -> list[dict]:
         return self.run.history
+
+    @property
+    def first_layer(self):
+        """The first layer's weights as images (``inside.first_layer_weights``)."""
+        return first_layer_weights(self.run.model)
+
+    @property
+    def evaluation(self):
+        """The test results once trained (None before, or when the run diverged)."""
+        return self.run.evaluation
+
+    def save_weights(self, path) -> Path:
+        return self.run.save_weights(path)
 
     def train(self, updates_per_run: int = 60) -> Iterator["TrainingJob"]:
         """Trains, yielding the job after every record and once more at the end (tested unless it diverged)."""
@@ -155,17 +197,6 @@ class TrainingJob:
             val_loss=on_validation.loss,
             val_accuracy=on_validation.accuracy,
         )
-
-    @property
-    def elapsed(self) -> float:
-        return self.history[-1]["elapsed"] if self.history else 0.0
-
-    @property
-    def seconds_left(self) -> float:
-        if not self.history:
-            return float("nan")
-        last = self.history[-1]
-        return last["elapsed"] / max(last["step"], 1) * (last["total_steps"] - last["step"])
 
 
 def hidden_units_sweep(

@@ -104,3 +104,26 @@ def test_the_learning_rate_changes_during_a_run(small_data, schedule):
     np.testing.assert_array_equal(np.asarray(j.run.model.first_layer.kernel[...]), weights_at_change)
     with pytest.raises(ValueError, match="Learning rate must be between"):
         job(small_data).set_learning_rate(-1)
+
+
+def test_a_run_in_a_process_of_its_own_streams_obeys_stop_and_a_new_rate_and_keeps_its_weights(tmp_path, mnist_dir):
+    """What a ZeroGPU slice runs (``job_process``): the same face as a TrainingJob, driven through its control
+    file from another process."""
+    from mnist_flax import load_model
+    from mnist_flax.job_process import RemoteJob
+
+    settings = TrainSettings("mlp", Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32), 3000, 2000, 0)
+    job = RemoteJob(settings, available=50_000, limits=Limits())
+    with pytest.raises(ValueError, match="Learning rate must be between"):
+        job.set_learning_rate(1e9)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MNIST_DATA_DIR", str(mnist_dir))
+        for update in job.train():
+            if len(update.history) == 3:
+                job.set_learning_rate(0.02)
+            if len(update.history) == 6:
+                job.stop()
+    assert job.device == "cpu" and job.status == "stopped" and job.first_layer.shape == (64, 28, 28)
+    assert [h["learning_rate"] for h in job.history][-1] == 0.02 and job.history[0]["learning_rate"] == 1e-3
+    path = job.save_weights(tmp_path / "mine.safetensors")
+    assert load_model(path).test_accuracy == pytest.approx(job.evaluation.accuracy) and job.evaluation.accuracy > 0.5

@@ -12,12 +12,12 @@ import gradio as gr
 import pandas as pd
 
 import mnist_flax
-from demo import pictures
+from demo import pictures, zero_gpu
 from demo.adapter import event_handler
 from demo.state import AppState
 from mnist_flax import MODELS, Recipe, plots
-from mnist_flax.inside import first_layer_weights
-from mnist_flax.jobs import Limits, TrainingJob, TrainSettings, hidden_units_sweep
+from mnist_flax.job_process import RemoteJob, remote_sweep
+from mnist_flax.jobs import JobProgress, Limits, TrainingJob, TrainSettings, hidden_units_sweep
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES
 
 VISITOR_WEIGHTS = Path(tempfile.gettempdir()) / "mnist_flax_visitors"
@@ -141,7 +141,7 @@ def run_label(number: int, settings: TrainSettings) -> str:
     )
 
 
-def progress_html(job: TrainingJob) -> str:
+def progress_html(job: JobProgress) -> str:
     last = job.history[-1] if job.history else None
     if last is None or last["step"] == 0:
         return "Compiling..."
@@ -164,7 +164,7 @@ def train_model(state: AppState, model, recipe, base, mine, runs, overlay, reque
             int(fields["train_size"]),
             int(fields["seed"]),
         )
-        job = TrainingJob(settings, state.mnist(), state.limits)
+        job = new_job(state, settings)
     except (TypeError, ValueError) as e:
         raise gr.Error(str(e)) from None
     state.jobs[request.session_hash] = job
@@ -176,25 +176,25 @@ def train_model(state: AppState, model, recipe, base, mine, runs, overlay, reque
                 lines = curves(job.history, runs if overlay else ())
                 yield {
                     "progress": progress_html(job),
-                    "status": f"**{job.status}** {job.message}",
+                    "status": status(job),
                     "loss_plot": lines["loss"],
                     "accuracy_plot": lines["accuracy"],
-                    "first_layer": first_layer_html(job.run.model),
+                    "first_layer": pictures.weights(job.first_layer) if job.first_layer is not None else "",
                 }
     finally:
         state.jobs.pop(request.session_hash, None)
     runs = [*(runs or []), {"label": run_label(len(runs or []) + 1, job.settings), "history": list(job.history)}]
-    if job.run.evaluation is None:  # diverged: its curves are kept, there is nothing to test
-        yield {"status": f"**{job.status}** {job.message}", "runs": runs}
+    if job.evaluation is None:  # diverged: its curves are kept, there is nothing to test
+        yield {"status": status(job), "runs": runs}
         return
     mine = dict(mine or {})
     name = f"my {model} {len(mine) + 1}"
-    path = job.run.save_weights(weights_path(name))
+    path = job.save_weights(weights_path(name))
     mine[name] = str(path)
     yield {
-        "result": f"### {name}: test accuracy {job.run.evaluation.accuracy:.2%}\nIt is now in the Draw tab: its "
+        "result": f"### {name}: test accuracy {job.evaluation.accuracy:.2%}\nIt is now in the Draw tab: its "
         f"model selector and every view (for you only).",
-        "confusion": plots.confusion_matrix(job.run.evaluation.confusion, name),
+        "confusion": plots.confusion_matrix(job.evaluation.confusion, name),
         "weights": str(path),
         "draw_model": gr.Dropdown(choices=state.names + list(mine)),
         "mine": mine,
@@ -202,15 +202,25 @@ def train_model(state: AppState, model, recipe, base, mine, runs, overlay, reque
     }
 
 
-def first_layer_html(model) -> str:
-    """The first layer's weights as images (``pictures.weights``)."""
-    return pictures.weights(first_layer_weights(model))
+def new_job(state: AppState, settings: TrainSettings) -> JobProgress:
+    """A run in this process; on ZeroGPU, one on the GPU slice (``zero_gpu``)."""
+    if zero_gpu.ON_ZERO_GPU:
+        available = len(mnist_flax.recipe_splits(settings.recipe, state.mnist())[0])
+        return RemoteJob(settings, available, state.limits, zero_gpu.run)
+    return TrainingJob(settings, state.mnist(), state.limits)
+
+
+def status(job: JobProgress) -> str:
+    """The run's state, and where it runs when that is not this process (the GPU, or the CPU and why)."""
+    where = f" · on the {job.device.upper()}" if job.device else ""
+    note = f"\n\n{job.note}" if getattr(job, "note", None) else ""
+    return f"**{job.status}**{where} {job.message}{note}"
 
 
 def change_learning_rate(state: AppState, learning_rate, request: gr.Request):
     """Sets this visitor's running job's learning rate from its next chunk of steps on."""
     job = state.jobs.get(request.session_hash)
-    if not isinstance(job, TrainingJob) or job.done:
+    if not isinstance(job, JobProgress) or job.done:
         raise gr.Error("No run is going: start one with Train, then change its learning rate.")
     try:
         job.set_learning_rate(float(learning_rate))
@@ -238,12 +248,19 @@ def stop_training(state: AppState, request: gr.Request):
 
 
 def hidden_units(state: AppState, steps, request: gr.Request):
-    """Test accuracy of a one-hidden-layer MLP against its width, point by point."""
-    stop = threading.Event()
-    state.jobs[request.session_hash] = SimpleNamespace(stop=stop.set)
+    """Test accuracy of a one-hidden-layer MLP against its width, point by point (on ZeroGPU, on the slice)."""
+    if zero_gpu.ON_ZERO_GPU:
+        control = Path(tempfile.mkdtemp(prefix="mnist_flax_sweep_")) / "control"
+        control.touch()
+        state.jobs[request.session_hash] = SimpleNamespace(stop=lambda: control.write_text("stop\n"))
+        sweep = remote_sweep(int(steps), control, zero_gpu.run)
+    else:
+        stop = threading.Event()
+        state.jobs[request.session_hash] = SimpleNamespace(stop=stop.set)
+        sweep = hidden_units_sweep(state.mnist(), steps=int(steps), stop=stop)
     points = []
     try:
-        for width, accuracy in hidden_units_sweep(state.mnist(), steps=int(steps), stop=stop):
+        for width, accuracy in sweep:
             points.append((width, accuracy, "test accuracy"))
             yield pd.DataFrame(points, columns=["hidden units", "accuracy", "series"])
     finally:
