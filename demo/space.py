@@ -209,7 +209,7 @@ def main(argv=None):
                 commit_message="Deploy mnist-flax",
                 delete_patterns=["*.py", "*.safetensors"],
             )
-    except OSError as e:  # huggingface_hub's HTTP and missing-token errors, and network failures
+    except Exception as e:  # huggingface_hub's HTTP and missing-token errors, network failures (httpx's own)
         if getattr(getattr(e, "response", None), "status_code", None) == 402:  # the Hub wants a paid plan
             sys.exit(
                 f"Could not deploy to {args.space} on {hardware}: this account needs a PRO plan for it "

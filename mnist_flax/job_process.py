@@ -14,10 +14,12 @@ The worker, ``python -m mnist_flax.job_process``, reads one request (JSON) on st
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -55,24 +57,34 @@ def stream(request: dict, env: dict | None = None) -> Iterator[dict]:
             stderr=errors,
             text=True,
             env=env,
+            cwd=Path(__file__).resolve().parents[1],  # where mnist_flax is, installed or not (a Space)
         )
         process.stdin.write(json.dumps(request) + "\n")
         process.stdin.close()
-        watchdog = threading.Timer(QUIET_SECONDS, process.kill)
+        silent = threading.Event()
+
+        def silence():
+            silent.set()
+            process.kill()
+
+        watchdog = threading.Timer(QUIET_SECONDS, silence)
         try:
             watchdog.start()
             for line in process.stdout:
                 watchdog.cancel()
-                watchdog = threading.Timer(QUIET_SECONDS, process.kill)
+                watchdog = threading.Timer(QUIET_SECONDS, silence)
                 watchdog.start()
                 yield json.loads(line)
-        finally:
+            process.wait(timeout=QUIET_SECONDS)
+        finally:  # also when the reader stops early: no worker is left behind
             watchdog.cancel()
-            process.kill()
+            if process.poll() is None:
+                process.kill()
             process.wait()
-        if process.returncode not in (0, -9):
+        if process.returncode != 0:
             errors.seek(0)
-            raise RuntimeError(f"the training process failed: {errors.read()[-2000:]}")
+            why = f"it said nothing for {QUIET_SECONDS} s" if silent.is_set() else errors.read()[-2000:]
+            raise RuntimeError(f"the training process failed: {why}")
 
 
 class RemoteJob(JobProgress):
@@ -103,19 +115,33 @@ class RemoteJob(JobProgress):
 
     def train(self) -> Iterator["RemoteJob"]:
         self.status = "running"
-        for message in self.source(request_for(self.settings, self.limits, self.control, self._weights)):
-            self.device, self.note = message.get("device", self.device), message.get("note", self.note)
-            self.history += message.get("history", [])
-            self.status, self.message = message.get("status", self.status), message.get("message", self.message)
-            if "first_layer" in message:
-                self.first_layer = decode(message["first_layer"])
-            if "evaluation" in message:
-                found = message["evaluation"]
-                self.evaluation = SimpleNamespace(accuracy=found["accuracy"], confusion=np.array(found["confusion"]))
-            yield self
+        try:
+            for message in self.source(request_for(self.settings, self.limits, self.control, self._weights)):
+                self.device, self.note = message.get("device", self.device), message.get("note", self.note)
+                self.history += message.get("history", [])
+                self.status, self.message = message.get("status", self.status), message.get("message", self.message)
+                if "first_layer" in message:
+                    self.first_layer = decode(message["first_layer"])
+                if "evaluation" in message:
+                    found = message["evaluation"]
+                    self.evaluation = SimpleNamespace(
+                        accuracy=found["accuracy"], confusion=np.array(found["confusion"])
+                    )
+                yield self
+        except RuntimeError as e:
+            self.status, self.message = "failed", f"The run's process failed: {e}"
+        finally:
+            if self.evaluation is None:  # nothing to keep: diverged, failed, or left
+                shutil.rmtree(self.control.parent, ignore_errors=True)
+        if not self.done:
+            self.status, self.message = "failed", "The run's process ended before the run did."
+        yield self
 
     def save_weights(self, path) -> Path:
-        return Path(os.replace(self._weights, path) or path)
+        """Moves the trained weights to ``path`` (once)."""
+        os.replace(self._weights, path)
+        shutil.rmtree(self.control.parent, ignore_errors=True)
+        return Path(path)
 
 
 def remote_sweep(steps: int, control: Path, source: Callable[[dict], Iterator[dict]] = stream):
@@ -146,8 +172,27 @@ class Commands:
         return fresh
 
 
+CHANNEL = sys.stdout  # the worker's messages; everything else the process prints goes to stderr (``main``)
+
+
 def emit(message: dict) -> None:
-    print(json.dumps(message), flush=True)
+    print(json.dumps(message), file=CHANNEL, flush=True)
+
+
+def main() -> None:
+    """The worker's entry: its messages get stdout to themselves, and it dies with the process that started it."""
+    global CHANNEL
+    CHANNEL = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # stray prints and native logs
+    parent = os.getppid()
+
+    def orphaned():
+        while os.getppid() == parent:
+            time.sleep(5)
+        os._exit(1)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    work(json.loads(sys.stdin.readline()))
 
 
 def work(request: dict) -> None:
@@ -203,4 +248,4 @@ def work(request: dict) -> None:
 
 
 if __name__ == "__main__":
-    work(json.loads(sys.stdin.readline()))
+    main()

@@ -14,7 +14,7 @@ temperature fitted on the validation split, the not-a-digit judge trained, all c
 in mnist_flax/weights/:
 
     python scripts/reproduce.py --recipes best --bundle    # train the best recipes, then bundle
-    python scripts/reproduce.py --bundle-only              # train no model: refit and retrain the rest
+    python scripts/reproduce.py --bundle-only              # bundle the best runs there are (or installed)
 """
 
 import argparse
@@ -39,7 +39,11 @@ def parse_args(argv=None):
     p.add_argument("--runs", default=str(ROOT / "docs" / "runs"), help="where each run's files go")
     p.add_argument("--docs", default=str(ROOT / "docs"), help="where the report goes")
     p.add_argument("--bundle", action="store_true", help="then make and install the complete bundled weights")
-    p.add_argument("--bundle-only", action="store_true", help="train no model: bundle the best runs there are")
+    p.add_argument(
+        "--bundle-only",
+        action="store_true",
+        help="train only the models with no best run here or installed; refit the temperatures, retrain the judge",
+    )
     return p.parse_args(argv)
 
 
@@ -70,9 +74,9 @@ def main(argv=None):
                 accuracies[seed] = run.evaluation.accuracy
                 print(f"   test accuracy {run.evaluation.accuracy:.4f} in {run.wall_time:.0f} s", flush=True)
             seeds_path(args.runs, recipe_name, name).write_text(json.dumps(accuracies))
+    report(args.runs, args.docs)  # first: a bundle that fails keeps the report of hours of runs
     if args.bundle:
         bundle.make(data, take_from=(Path(args.runs) / "best", WEIGHTS_DIR))
-    report(args.runs, args.docs)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,8 @@ def test_custom_keeps_the_recipe_last_chosen(state):
     controls = {name: filled[name] for name in train.RECIPE_FIELDS}
     recipe = train.chosen_recipe("cnn", "custom", filled["base"], **{**controls, "learning_rate": 3e-4})
     assert recipe == best.replace(learning_rate=3e-4)
-    assert train.chosen_recipe("cnn", "custom", None, **controls).split == "tutorial"  # the tab's default
+    assert train.chosen_recipe("cnn", "custom", None, **controls).split == "all"  # the split is a control too
+    assert train.chosen_recipe("cnn", "custom", None, **{**controls, "split": None}).split == "tutorial"  # the default
     as_sent = {**controls, "batch_size": float(best.batch_size), "label_smoothing": None}  # number boxes send floats
     assert train.chosen_recipe("cnn", "best", None, **as_sent) == best
 

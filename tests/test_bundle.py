@@ -57,14 +57,18 @@ def test_make_fits_every_part_checks_and_installs(mnist, copy_of_the_bundle, tmp
         checkpoint.save()
     monkeypatch.setattr(novelty, "RECIPE", novelty.RECIPE.replace(epochs=4))
     small = type(mnist)(mnist.train[:16000], mnist.test)
+    said = []
     installed = bundle.make(
         small,
         take_from=(tmp_path / "nothing here", taken),
         folder=tmp_path / "weights",
-        log=lambda line: None,
+        log=said.append,
         judge_views=40,
         judge_non_digits=3000,
     )
+    assert [line for line in said if "taken from" in line] == [
+        f"{name}: taken from {taken / name}.safetensors" for name in MODELS
+    ]  # none trained
     assert bundle.check(installed) == [] and sorted(p.name for p in installed.iterdir()) == sorted(
         [f"{name}.safetensors" for name in MODELS] + ["judge.safetensors"]
     )
@@ -82,6 +86,10 @@ def test_make_installs_nothing_when_a_part_is_wrong(mnist, copy_of_the_bundle, t
         "train_judge",
         lambda data, views, n, path: load_judge(shutil.copyfile(WEIGHTS_DIR / "judge.safetensors", path)),
     )
+    installed = tmp_path / "weights"
+    installed.mkdir()
+    (installed / "cnn.safetensors").write_bytes(b"the bundle before")
     with pytest.raises(bundle.BundleError, match="records test accuracy 50.00%"):
-        bundle.make(mnist, take_from=(taken,), folder=tmp_path / "weights", log=lambda line: None)
-    assert not list((tmp_path / "weights").glob("*.safetensors"))
+        bundle.make(mnist, take_from=(taken,), folder=installed, log=lambda line: None)
+    assert [p.name for p in installed.iterdir()] == ["cnn.safetensors"]  # nothing installed, no staging left
+    assert (installed / "cnn.safetensors").read_bytes() == b"the bundle before"

@@ -118,6 +118,7 @@ def test_a_run_in_a_process_of_its_own_streams_obeys_stop_and_a_new_rate_and_kee
         job.set_learning_rate(1e9)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MNIST_DATA_DIR", str(mnist_dir))
+        env.setenv("JAX_PLATFORMS", "cpu")  # the child inherits it: the same on a machine with a GPU
         for update in job.train():
             if len(update.history) == 3:
                 job.set_learning_rate(0.02)

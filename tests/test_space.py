@@ -186,8 +186,8 @@ def test_on_zero_gpu_drawings_stay_on_the_cpu_and_training_goes_to_the_gpu_slice
         assert "running" in statuses and "finished" in statuses and "on the CPU" in statuses
         assert "The GPU GPU-00000000-fake was lent to this run, but JAX could not use it." in statuses
         assert "test accuracy" in outputs[-1][5] and str(outputs[-1][7]).endswith(".safetensors")
-        calls = dict(DeviceApi.calls[1:])
-        assert list(calls) == ["/schedule", "/allow", "/release"]
+        assert [path for path, _ in DeviceApi.calls] == ["/startup-report", "/schedule", "/allow", "/release"]
+        calls = dict(DeviceApi.calls)
         assert int(calls["/schedule"]["durationSeconds"]) == zero_gpu.gpu_seconds(
             {"kind": "train", "steps": 20, "limits": {"max_seconds": 180}}
         )

@@ -18,16 +18,17 @@ from demo.state import AppState
 from mnist_flax import MODELS, Recipe, plots
 from mnist_flax.job_process import RemoteJob, remote_sweep
 from mnist_flax.jobs import JobProgress, Limits, TrainingJob, TrainSettings, hidden_units_sweep
-from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES
+from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES, SPLITS
 
 VISITOR_WEIGHTS = Path(tempfile.gettempdir()) / "mnist_flax_visitors"
 KEEP_SECONDS = 24 * 3600  # a visitor's weights are deleted after a day, so a Space's disk stays bounded
 DEFAULT_STEPS = 1500
 CUSTOM = "custom"
 DEFAULT_RECIPE = Recipe(optimizer="adam", learning_rate=1e-3, batch_size=32)  # what the controls start with
-# A visitor sets every recipe field but these: steps replace epochs, and the named recipe gives the split.
-FROM_THE_NAMED_RECIPE = ("epochs", "split")
+# A visitor sets every recipe field but these.
+FROM_THE_NAMED_RECIPE = ("epochs",)  # a run is steps long
 RECIPE_FIELDS = tuple(f.name for f in dataclasses.fields(Recipe) if f.name not in FROM_THE_NAMED_RECIPE)
+FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Recipe)}  # a number box sends floats
 RUN_FIELDS = ("steps", "train_size", "seed")  # a run's own settings (TrainSettings)
 LAYOUT = (
     ("optimizer",),
@@ -35,6 +36,7 @@ LAYOUT = (
     ("batch_size",),
     ("steps",),
     ("train_size",),
+    ("split",),
     ("schedule", "label_smoothing", "weight_decay"),
     ("augment", "raw_pixels", "seed"),
 )  # rows of controls
@@ -52,6 +54,7 @@ def controls(limits: Limits) -> dict[str, gr.Component]:
         "steps": lambda: gr.Slider(10, limits.max_steps, value=DEFAULT_STEPS, step=10, label="Steps"),
         "train_size": lambda: gr.Slider(limits.min_train_size, 60_000, value=50_000, step=500, label="Training images"),
         "schedule": lambda: gr.Radio(list(SCHEDULES), value=r.schedule, label="Schedule"),
+        "split": lambda: gr.Radio(list(SPLITS), value=r.split, label="Data: tutorial 50k/10k, all 60k, third 14k/6k"),
         "label_smoothing": lambda: gr.Number(r.label_smoothing, minimum=0, maximum=0.5, label="Label smoothing"),
         "weight_decay": lambda: gr.Number(r.weight_decay, minimum=0, label="Weight decay (adamw)"),
         "augment": lambda: gr.Checkbox(r.augment, label="Augment"),
@@ -103,10 +106,7 @@ def chosen_recipe(model: str, recipe: str, base: dict | None, **fields) -> Recip
         else DEFAULT_RECIPE
     )
     return start.replace(
-        **{
-            name: None if fields.get(name) is None else type(getattr(start, name))(fields[name])
-            for name in RECIPE_FIELDS
-        }
+        **{name: None if fields.get(name) is None else FIELD_TYPES[name](fields[name]) for name in RECIPE_FIELDS}
     )
 
 
