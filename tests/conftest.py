@@ -35,16 +35,22 @@ def mnist(mnist_dir):
 
 
 @pytest.fixture(scope="session")
-def app_url(mnist_dir, tmp_path_factory):
-    """The demo app, started as a user would (python demo/app.py) on a free localhost port."""
+def app(mnist_dir, tmp_path_factory):
+    """The demo app's process and URL, started as a user would (python demo/app.py) on a free localhost port,
+    once for every test that talks to it."""
     process, url = start_app(
         ROOT / "demo" / "app.py",
         {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "MNIST_DATA_DIR": str(mnist_dir)},
         tmp_path_factory.mktemp("app") / "app.log",
     )
-    yield url
+    yield process, url
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def app_url(app):
+    return app[1]
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from conftest import ROOT
 
 from bench.__main__ import SUBCOMMANDS
 from bench.__main__ import main as bench_main
-from bench.harness import running_app, write_section
+from bench.harness import write_section
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -156,15 +156,12 @@ def test_gpu_updates_the_parts_it_runs(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def app(mnist_dir):
-    """(pid, url) of one app for classroom and uploads, started as they start it without --url."""
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("MNIST_DATA_DIR", str(mnist_dir))
-        with running_app() as (pid, url):
-            yield pid, url
+def running(app):
+    """(pid, url) of the tests' app, which classroom and uploads measure through --pid and --url."""
+    return app[0].pid, app[1]
 
 
-def test_classroom_short_load(app, tmp_path):
+def test_classroom_short_load(running, tmp_path):
     """A few seconds of load on 127.0.0.1: the app answers every stroke, with and without training."""
     out = bench(
         "classroom",
@@ -177,9 +174,9 @@ def test_classroom_short_load(app, tmp_path):
         1,
         "--no-browser",
         "--pid",
-        app[0],
+        running[0],
         "--url",
-        app[1],
+        running[1],
     )
     written = section(tmp_path, "serving.md", "classroom")
     for row in (
@@ -191,8 +188,8 @@ def test_classroom_short_load(app, tmp_path):
         assert row in out and row in written, row
 
 
-def test_uploads_tiny(app, tmp_path):
-    bench("uploads", tmp_path, "--tiny", "--pid", app[0], "--url", app[1])
+def test_uploads_tiny(running, tmp_path):
+    bench("uploads", tmp_path, "--tiny", "--pid", running[0], "--url", running[1])
     written = section(tmp_path, "serving.md", "uploads")
     assert "| 1 x 7000x7000 PNG | refused: " in written and "| 1 x 4096x4096 RGBA PNG | {'label': '1'" in written
     assert "A normal prediction right after: 7 in " in written

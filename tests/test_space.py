@@ -173,7 +173,6 @@ def test_on_zero_gpu_drawings_stay_on_the_cpu_and_training_goes_to_the_gpu_slice
         SPACES_ZERO_GPU="true",
         SPACES_ZERO_DEVICE_API_URL=zero_gpu_scheduler,
         MNIST_DATA_DIR=str(mnist_dir),
-        HOME=str(tmp_path / "home"),  # a new Space: nothing cached
     )
     try:
         client = Client(url, verbose=False)
