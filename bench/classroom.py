@@ -26,8 +26,6 @@ import numpy as np
 
 from bench import harness
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 def add_arguments(p):
     p.add_argument("--url", help="an app already running (default: start one)")
@@ -90,10 +88,7 @@ def page_to_prediction(url) -> float:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-        )
+        browser = harness.chromium(p)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         start = time.perf_counter()
         page.goto(url)

@@ -174,6 +174,24 @@ def gradio_floor(ink: np.ndarray, n: int) -> dict[str, float]:
             }
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright drives it, no `playwright install`
+
+
+def chromium(playwright):
+    """Debian's Chromium, headless, as the bench and the browser tests open the page."""
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
+
+
 def table(header: list[str], rows: list[list], align: str = "l") -> str:
     """A Markdown table; ``align`` has an "l" for each text column and an "r" for each figure, in order, and the
     columns past its end are figures."""

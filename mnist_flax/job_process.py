@@ -200,7 +200,6 @@ def work(request: dict) -> None:
     import jax
 
     from mnist_flax.data import load_mnist
-    from mnist_flax.inside import first_layer_weights
     from mnist_flax.jobs import TrainingJob, hidden_units_sweep
     from mnist_flax.recipe import Recipe
 
@@ -231,7 +230,7 @@ def work(request: dict) -> None:
                 "history": job.history[sent:],
                 "status": job.status,
                 "message": job.message,
-                "first_layer": encode(first_layer_weights(job.run.model)[:SHOWN_UNITS]),
+                "first_layer": encode(job.first_layer[:SHOWN_UNITS]),
             }
         )
         sent = len(job.history)

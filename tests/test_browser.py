@@ -1,4 +1,4 @@
-"""End to end in a real browser: Debian's Chromium, driven by Playwright, draws on the Sketchpad.
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, draws on the canvas.
 
 Screenshots of each tab go to $SCREENSHOT_DIR when it is set (docs/screenshots in the repo).
 """
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from bench.harness import CHROMIUM, chromium
+
 pytestmark = pytest.mark.skipif(
     not shutil.which(CHROMIUM) and not os.environ.get("CI"),
     reason="Debian's chromium is not installed (apt-get install chromium)",
@@ -27,17 +28,7 @@ DIGITS = {
 def page(app_url):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
         page.goto(app_url)
         page.wait_for_selector("canvas", timeout=60_000)
