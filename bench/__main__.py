@@ -21,6 +21,7 @@ from bench import (
     training,
     uploads,
     views,
+    wakeup,
 )
 
 SUBCOMMANDS = (
@@ -30,6 +31,7 @@ SUBCOMMANDS = (
     time_to_accuracy,
     gpu,
     classroom,
+    wakeup,
     uploads,
     views,
     battery,

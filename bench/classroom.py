@@ -4,20 +4,22 @@
     python -m bench classroom --url http://127.0.0.1:7860/ --pid PID    # an app already running
 
 In one run, on this machine:
-- a bare Gradio app (started here, one Sketchpad whose function returns a constant): the server's CPU per call
-  with one composite image, the least any Sketchpad event costs (the floor); the same event with the three
-  images a browser sends, and with 21 more outputs that it leaves unchanged (what each output of an event costs);
-- the app: server CPU per stroke as the page makes it (the canvas's `draw` event) and per `predict` call with
-  an image file (as API users send);
-- a classroom: --visitors visitors each sending one stroke a second (open loop, through Gradio's HTTP API)
-  for --seconds, with nothing else running and while another visitor trains a cnn: errors and latency
-  percentiles;
+- a bare Gradio app (started here, whose functions return a constant): the server's CPU per event of the page's
+  canvas (a gr.HTML whose value is the drawing), the floor of a stroke; per call with an image file, the floor of
+  an API call; and per canvas event with 21 more outputs that it leaves unchanged (what each output costs);
+- the app: server CPU per send of the canvas while the pen is down, per send at a stroke's end, and per
+  `predict` call with an image file (as API users send);
+- a classroom: --visitors visitors each sending one finished stroke, or one API call (upload, call, read the
+  result), a second, open loop, through Gradio's HTTP API, for --seconds: with nothing else running and while
+  another visitor trains a cnn; errors and latency percentiles, and the training run's images/s alone and under
+  each load;
 - in headless Chromium, the time from opening the page to the prediction of a drawn digit.
 Server CPU comes from the processes' own accounting (/proc/PID/stat), so the ratio to the floor is what holds
 across machines.
 """
 
 import asyncio
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -25,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from bench import harness
+
+PARTIAL_SENDS = 3  # canvas.js sends every 250 ms while the pen is down, and once more when the stroke ends
 
 
 def add_arguments(p):
@@ -34,6 +38,7 @@ def add_arguments(p):
     p.add_argument("--visitors", type=int, default=16)
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--no-browser", action="store_true", help="skip the page load in Chromium")
+    p.add_argument("--train-steps", type=int, default=5000, help="the training run's steps (it must outlast the loads)")
 
 
 def a_seven() -> np.ndarray:
@@ -45,28 +50,52 @@ def a_seven() -> np.ndarray:
     return ink
 
 
-def classroom(url: str, drawing: str, visitors: int, seconds: float) -> dict:
-    """``visitors`` visitors each sending a stroke every second for ``seconds``, open loop (a stroke goes at its
-    time whether or not the last one was answered), through Gradio's HTTP API with asyncio: a light load
-    generator, so that on one machine the server, not the generator, is what is measured."""
-    return asyncio.run(_classroom(url.rstrip("/") + "/gradio_api/call/draw", drawing, visitors, seconds))
+def classroom(url: str, call, visitors: int, seconds: float) -> dict:
+    """``visitors`` visitors each making ``call`` (``stroke`` or ``api_predict``) once a second for ``seconds``,
+    open loop (a call goes at its time whether or not the last one was answered), through Gradio's HTTP API with
+    asyncio: a light load generator, so that on one machine the server, not the generator, is what is measured."""
+    return asyncio.run(_classroom(url.rstrip("/") + "/gradio_api/", call, visitors, seconds))
 
 
-async def _classroom(endpoint: str, drawing: str, visitors: int, seconds: float) -> dict:
+def stroke(drawing: str):
+    """A call that sends ``drawing`` to the page's ``draw`` event, as the canvas does."""
+
+    async def call(client, api):
+        return await answer(client, api + "call/draw", [drawing, "cnn", "3"])
+
+    return call
+
+
+def api_predict(image: bytes):
+    """A call as an API user makes it: upload ``image`` (PNG), call ``predict``, read the result."""
+
+    async def call(client, api):
+        uploaded = await client.post(api + "upload", files={"files": ("digit.png", image, "image/png")})
+        path = uploaded.raise_for_status().json()[0]
+        return await answer(client, api + "call/predict", [{"path": path, "meta": {"_type": "gradio.FileData"}}, "cnn"])
+
+    return call
+
+
+async def answer(client, endpoint: str, data: list):
+    posted = await client.post(endpoint, json={"data": data})
+    event = posted.raise_for_status().json()["event_id"]
+    async with client.stream("GET", f"{endpoint}/{event}") as stream:
+        lines = [line async for line in stream.aiter_lines()]
+    if "event: complete" not in lines:
+        raise RuntimeError(" ".join(lines)[-100:])
+
+
+async def _classroom(api: str, call, visitors: int, seconds: float) -> dict:
     import httpx
 
     latencies, errors = [], []
 
-    async def stroke(client, due):
+    async def visit(client, due):
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         start = time.perf_counter()
         try:
-            posted = await client.post(endpoint, json={"data": [drawing, "cnn", "3"]})
-            event = posted.raise_for_status().json()["event_id"]
-            async with client.stream("GET", f"{endpoint}/{event}") as stream:
-                lines = [line async for line in stream.aiter_lines()]
-            if "event: complete" not in lines:
-                raise RuntimeError(" ".join(lines)[-100:])
+            await call(client, api)
             latencies.append(1000 * (time.perf_counter() - start))
         except Exception as e:  # counted, with the first few shown
             errors.append(f"{type(e).__name__}: {e}"[:100])
@@ -74,7 +103,7 @@ async def _classroom(endpoint: str, drawing: str, visitors: int, seconds: float)
     start = time.perf_counter() + 1
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=4 * visitors)) as client:
         await asyncio.gather(
-            *(stroke(client, start + k + v / visitors) for k in range(int(seconds)) for v in range(visitors))
+            *(visit(client, start + k + v / visitors) for k in range(int(seconds)) for v in range(visitors))
         )
     return dict(
         sent=visitors * int(seconds),
@@ -84,44 +113,73 @@ async def _classroom(endpoint: str, drawing: str, visitors: int, seconds: float)
     )
 
 
-def page_to_prediction(url) -> float:
+def page_to_prediction(url) -> tuple[float, int]:
+    """In headless Chromium: seconds from opening the page to the prediction of a digit drawn in one stroke of
+    about a second, and how many events the page sent the server for that stroke."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = harness.chromium(p)
         page = browser.new_page(viewport={"width": 1300, "height": 1000})
+        events = []
+        page.on("request", lambda r: events.append(r.url) if r.method == "POST" and "queue/join" in r.url else None)
         start = time.perf_counter()
         page.goto(url)
         canvas = page.locator("canvas:visible").first
         canvas.wait_for()
         box = canvas.bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        events.clear()  # the page's own loading events are not the stroke's
         page.mouse.move(cx - 60, cy - 80)
         page.mouse.down()
-        page.mouse.move(cx + 60, cy - 80, steps=5)
-        page.mouse.move(cx - 20, cy + 90, steps=5)
+        for x, y in [(cx + 60 * t, cy - 80) for t in np.linspace(-1, 1, 6)[1:]] + [
+            (cx + 60 - 80 * t, cy - 80 + 170 * t) for t in np.linspace(0, 1, 6)[1:]
+        ]:
+            page.mouse.move(x, y)
+            page.wait_for_timeout(100)
         page.mouse.up()
         label = page.locator(".output-class:visible").first
         page.wait_for_function("el => /^[0-9]$/.test(el.innerText.trim())", arg=label.element_handle())
         elapsed = time.perf_counter() - start
+        page.wait_for_timeout(1000)
         browser.close()
-    return elapsed
+    return elapsed, len(events)
 
 
-def with_training(url: str, load):
-    """``load()`` while another visitor trains a cnn through the Train tab's endpoint."""
+TRAINING = dict(model="cnn", batch_size=256)
+
+
+def with_training(url: str, loads: dict, alone: float, steps: int) -> tuple[dict, dict]:
+    """Each of ``loads`` (label -> function) while another visitor trains a cnn through the Train tab's endpoint,
+    after ``alone`` seconds of it training with nothing else running. Returns their results, and the run's
+    images/s: alone, and the median during each load (from the progress the page shows)."""
     from gradio_client import Client
 
     from demo.tabs.train import DEFAULT_RECIPE, api_payload
 
+    recipe = DEFAULT_RECIPE.replace(batch_size=TRAINING["batch_size"])
     trainer = Client(url, verbose=False)
-    job = trainer.submit(**api_payload("cnn", DEFAULT_RECIPE, steps=5000, train_size=50_000), api_name="/train")
+    job = trainer.submit(**api_payload(TRAINING["model"], recipe, steps, 50_000), api_name="/train")
     while not any("running" in str(o) for o in job.outputs()):
         if job.done():
             raise RuntimeError(f"the training run did not start: {job.result()}")  # result() raises the app's error
         time.sleep(0.2)
+
+    def images_per_s(since: int) -> float:
+        found = [re.search(r"([\d,]+) images/s", str(o[0])) for o in job.outputs()[since:]]
+        return float(np.median([float(m.group(1).replace(",", "")) for m in found if m] or [np.nan]))
+
     try:
-        return load()
+        start = len(job.outputs())
+        time.sleep(alone)
+        speed, results = {"alone": images_per_s(start)}, {}
+        for label, load in loads.items():
+            start = len(job.outputs())
+            results[label] = load()
+            speed[label] = images_per_s(start)
+            if job.done():
+                raise RuntimeError(f"the training run ended before the load {label!r} did: run a shorter load")
+        return results, speed
     finally:
         trainer.predict(api_name="/stop_training")
         list(job)
@@ -137,47 +195,73 @@ def run(args):
         raise SystemExit("--url and --pid go together")
     seven = a_seven()
     drawing = canvas_value(seven)
-    floor = harness.gradio_floor(seven, args.n)
     with tempfile.TemporaryDirectory() as tmp, harness.running_app(url=args.url, pid=args.pid) as (pid, url):
         image = Path(tmp) / "seven.png"
         Image.fromarray(255 - seven).save(image)
+        floor = harness.gradio_floor(drawing, image, args.n)
         visitor = Client(url, verbose=False)
-        stroke = harness.cpu_ms_per_call(pid, lambda: visitor.predict(drawing, "cnn", "3", api_name="/draw"), args.n)
-        api = harness.cpu_ms_per_call(
-            pid, lambda: visitor.predict(handle_file(str(image)), "cnn", api_name="/predict"), args.n
-        )
-        loads = {
-            "nothing else runs": classroom(url, drawing, args.visitors, args.seconds),
-            "another visitor trains a cnn": with_training(
-                url, lambda: classroom(url, drawing, args.visitors, args.seconds)
-            ),
+
+        def cpu(*data, api_name):
+            return harness.cpu_ms_per_call(pid, lambda: visitor.predict(*data, api_name=api_name), args.n)
+
+        server = {
+            "partial": cpu(canvas_value(seven, partial=True), "cnn", "3", api_name="/draw"),
+            "end": cpu(drawing, "cnn", "3", api_name="/draw"),
+            "predict": cpu(handle_file(str(image)), "cnn", api_name="/predict"),
         }
+        loads = {
+            "strokes": lambda: classroom(url, stroke(drawing), args.visitors, args.seconds),
+            "API predict": lambda: classroom(url, api_predict(image.read_bytes()), args.visitors, args.seconds),
+        }
+        idle = {label: load() for label, load in loads.items()}
+        training, speed = with_training(url, loads, alone=min(10.0, args.seconds), steps=args.train_steps)
         page = None if args.no_browser else page_to_prediction(url)
+    harness.publish(
+        args.docs / "serving.md", "classroom", args.command, report(args, floor, server, idle, training, speed, page)
+    )
+
+
+def report(args, floor, server, idle, training, speed, page) -> str:
+    per_stroke = (PARTIAL_SENDS * server["partial"] + server["end"]) / (PARTIAL_SENDS + 1)
     calls = [
-        ("bare Gradio Sketchpad event, one composite image (the floor)", floor["floor"]),
-        ("bare Gradio Sketchpad event, the three images a browser sends", floor["browser"]),
-        ("bare Gradio Sketchpad event, 22 outputs of which 1 changes", floor["many_outputs"]),
-        ("this app, one stroke as the page makes it (`draw`)", stroke),
-        ("this app, `predict` with an image file (API users)", api),
+        ("bare Gradio app: the canvas's event (the floor of a stroke)", floor["canvas"], "canvas"),
+        ("bare Gradio app: an image file (the floor of an API call)", floor["image"], "image"),
+        ("bare Gradio app: the canvas's event with 21 more outputs, unchanged", floor["many_outputs"], "canvas"),
+        ("this app: a send while the pen is down (`draw`, partial: the probabilities)", server["partial"], "canvas"),
+        ("this app: the send at the stroke's end (`draw`: the Answer view in full)", server["end"], "canvas"),
+        (
+            f"this app: a stroke of one second ({PARTIAL_SENDS} partial sends and the end), per send",
+            per_stroke,
+            "canvas",
+        ),
+        ("this app: `predict` with an image file (API users)", server["predict"], "image"),
+    ]
+    rows = [
+        [label, f"{r['answered']} of {r['sent']}", len(r["errors"]), *(f"{ms:.0f}" for ms in r["percentiles"])]
+        for label, r in [
+            *((f"{k}, nothing else runs", v) for k, v in idle.items()),
+            *((f"{k}, while a cnn trains", v) for k, v in training.items()),
+        ]
     ]
     text = (
-        f"Server CPU per call (ms, mean of {args.n}):\n\n"
+        f"Server CPU per call (ms, mean of {args.n}), against the bare Gradio app's event with the same input:\n\n"
         + harness.table(
-            ["call", "server CPU (ms)", "x the floor"],
-            [[call, f"{ms:.1f}", f"{ms / floor['floor']:.2f}"] for call, ms in calls],
+            ["call", "server CPU (ms)", "x its floor"],
+            [[label, f"{ms:.1f}", f"{ms / floor[against]:.2f}"] for label, ms, against in calls],
         )
-        + f"\n\nClassroom: {args.visitors} visitors x 1 stroke/s for {args.seconds:.0f} s (open loop):\n\n"
-        + harness.table(
-            ["while", "answered", "errors", "p50 (ms)", "p99 (ms)"],
-            [
-                [label, f"{r['answered']} of {r['sent']}", len(r["errors"]), *(f"{ms:.0f}" for ms in r["percentiles"])]
-                for label, r in loads.items()
-            ],
-        )
+        + f"\n\nClassroom: {args.visitors} visitors, each sending one finished stroke (or one API call) a second "
+        f"for {args.seconds:.0f} s, open loop:\n\n"
+        + harness.table(["load", "answered", "errors", "p50 (ms)", "p99 (ms)"], rows)
+        + f"\n\nThe training run ({TRAINING['model']}, batch {TRAINING['batch_size']}, in its worker process at "
+        "idle priority), images/s: " + "; ".join(f"{label} {ips:,.0f}" for label, ips in speed.items()) + "."
     )
+    errors = {**{f"{k}, idle": v for k, v in idle.items()}, **{f"{k}, training": v for k, v in training.items()}}
     text += "".join(
-        f"\n\nFirst errors while {label}: {'; '.join(r['errors'][:3])}" for label, r in loads.items() if r["errors"]
+        f"\n\nFirst errors ({label}): {'; '.join(r['errors'][:3])}" for label, r in errors.items() if r["errors"]
     )
     if page is not None:
-        text += f"\n\nOpening the page, drawing a digit and seeing its prediction in headless Chromium: {page:.2f} s."
-    harness.publish(args.docs / "serving.md", "classroom", args.command, text)
+        text += (
+            f"\n\nIn headless Chromium: opening the page, drawing a 7 in one stroke of about a second and seeing its "
+            f"prediction took {page[0]:.2f} s; the page sent {page[1]} events for the stroke."
+        )
+    return text

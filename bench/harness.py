@@ -136,41 +136,34 @@ def running_app(app: Path = APP, url: str | None = None, pid: int | None = None)
 BARE_APP = """
 import gradio as gr
 with gr.Blocks() as demo:
-    pad = gr.Sketchpad(type="numpy", canvas_size=(336, 336))
+    canvas = gr.HTML("")  # the page's canvas: its value is the drawing (demo/canvas.js)
+    image = gr.Image(type="filepath")  # what API users send
     out = gr.Label()
-    pad.change(lambda sketch: {"7": 1.0}, pad, out, api_name="bare")
+    canvas.change(lambda value: {"7": 1.0}, canvas, out, api_name="canvas")
+    image.change(lambda path: {"7": 1.0}, image, out, api_name="image")
     unchanged = [gr.HTML() for _ in range(21)]  # what each output of an event costs, changed or not
-    pad.input(lambda sketch: {out: {"7": 1.0}}, pad, [out, *unchanged], api_name="bare_many_outputs")
+    canvas.input(lambda value: {out: {"7": 1.0}}, canvas, [out, *unchanged], api_name="canvas_many_outputs")
 demo.queue(default_concurrency_limit=4).launch()
 """
 
 
-def gradio_floor(ink: np.ndarray, n: int) -> dict[str, float]:
-    """Server CPU ms per call of a bare Gradio app (one Sketchpad whose function returns a constant), started
-    here: the least any Sketchpad event costs, with one composite image of ``ink`` ((H, W) uint8, 255 = ink);
-    with the three images a browser sends; and with 21 more outputs left unchanged."""
+def gradio_floor(drawing: str, image: Path, n: int) -> dict[str, float]:
+    """Server CPU ms per call of a bare Gradio app, started here, whose functions return a constant: the least an
+    event of the page's canvas costs (``drawing``, its value), the least an API call with an image file costs
+    (``image``), and the canvas's event with 21 more outputs left unchanged."""
     from gradio_client import Client, handle_file
-    from PIL import Image
 
     with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        (tmp / "bare").mkdir()
-        (tmp / "bare" / "app.py").write_text(BARE_APP)
-        Image.fromarray(np.dstack([np.zeros((*ink.shape, 3), np.uint8), ink])).save(tmp / "layer.png")
-        Image.fromarray(255 - ink).convert("RGBA").save(tmp / "composite.png")
-        Image.new("RGBA", ink.shape[::-1], "white").save(tmp / "background.png")
-        single = {"composite": handle_file(str(tmp / "composite.png")), "layers": [], "background": None}
-        full = {
-            **single,
-            "layers": [handle_file(str(tmp / "layer.png"))],
-            "background": handle_file(str(tmp / "background.png")),
-        }
-        with running_app(tmp / "bare" / "app.py") as (pid, url):
+        (Path(tmp) / "bare").mkdir()
+        (Path(tmp) / "bare" / "app.py").write_text(BARE_APP)
+        with running_app(Path(tmp) / "bare" / "app.py") as (pid, url):
             client = Client(url, verbose=False)
             return {
-                "floor": cpu_ms_per_call(pid, lambda: client.predict(single, api_name="/bare"), n),
-                "browser": cpu_ms_per_call(pid, lambda: client.predict(full, api_name="/bare"), n),
-                "many_outputs": cpu_ms_per_call(pid, lambda: client.predict(single, api_name="/bare_many_outputs"), n),
+                "canvas": cpu_ms_per_call(pid, lambda: client.predict(drawing, api_name="/canvas"), n),
+                "image": cpu_ms_per_call(pid, lambda: client.predict(handle_file(str(image)), api_name="/image"), n),
+                "many_outputs": cpu_ms_per_call(
+                    pid, lambda: client.predict(drawing, api_name="/canvas_many_outputs"), n
+                ),
             }
 
 

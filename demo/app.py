@@ -8,6 +8,7 @@ components and events, their handlers are plain functions, and models, reading, 
 training come from the mnist_flax library.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from demo.tabs import draw, explore, train  # noqa: E402
 CACHE_LIFETIME = (3600, 3600)  # every hour, delete uploaded and generated files older than an hour
 MAX_UPLOAD = "10mb"  # a drawing is a few KB, a phone photo a few MB
 MAX_QUEUE = 64  # visitors waiting beyond this are told the queue is full
+# After every event Gradio rebuilds a summary of up to 10,000 past events (a pandas table) for a monitoring page
+# this app does not open: a cost that grows with every visitor. Once per 1,000 events instead.
+ANALYTICS_EVERY = "1000"
 
 
 def build(state: AppState | None = None) -> gr.Blocks:
@@ -41,7 +45,16 @@ def build(state: AppState | None = None) -> gr.Blocks:
     return demo
 
 
+def serve() -> None:
+    """Serves first, then compiles (``AppState.warm_up``): the first drawing's answer, the examples', then every
+    view of every model, while the page is already up. Predict and compare are MCP tools too."""
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", ANALYTICS_EVERY)  # read by queue()
+    state = AppState.load()
+    demo = build(state).queue(default_concurrency_limit=4, max_size=MAX_QUEUE)
+    demo.launch(max_file_size=MAX_UPLOAD, css=CSS, mcp_server=True, prevent_thread_lock=True)
+    state.warm_up(lambda: draw.answer_examples(state))
+    demo.block_thread()
+
+
 if __name__ == "__main__":
-    build().queue(default_concurrency_limit=4, max_size=MAX_QUEUE).launch(
-        max_file_size=MAX_UPLOAD, css=CSS, mcp_server=True
-    )  # predict and compare as MCP tools
+    serve()

@@ -2,9 +2,12 @@
 // Strokes are drawn here in the browser; what is sent to the server is only the ink, cropped to the
 // drawing (with a margin) and reduced to at most SIDE pixels on its long side: a few KB of JSON
 // {width, height, ink: base64 of width*height bytes, 255 = ink}, or "" for an empty canvas. It is
-// sent while drawing (every SEND_MS) and when a stroke ends. A value set by the server (an example
+// sent when a stroke ends (every view, in full), and while drawing every SEND_MS, marked partial, for which
+// the server gives only the answer's probabilities: only while the Answer view is on screen, for the other
+// views follow at the stroke's end. Setting the value sends it (Gradio's HTML dispatches one change event
+// whenever its value changes). A value set by the server (an example
 // clicked, a photo read) is drawn onto the canvas, centred, and strokes can then be added to it.
-const SIDE = 64, MARGIN = 0.15, SEND_MS = 250, PEN = 18;
+const SIDE = 64, MARGIN = 0.15, SEND_MS = 250, PEN = 18, ANSWER = ".answer-pictures";
 const canvas = element.querySelector("canvas");
 const ctx = canvas.getContext("2d", { willReadFrequently: true });
 const small = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
@@ -28,7 +31,7 @@ function line(from, to) {
   ctx.stroke();
 }
 
-function inkValue() {
+function inkValue(partial) {
   const { width, height } = canvas;
   const pixels = ctx.getImageData(0, 0, width, height).data;
   let top = height, left = width, bottom = -1, right = -1;
@@ -48,14 +51,18 @@ function inkValue() {
   small.drawImage(canvas, left, top, w, h, 0, 0, sw, sh);
   const rgba = small.getImageData(0, 0, sw, sh).data, ink = new Uint8Array(sw * sh);
   for (let i = 0; i < ink.length; i++) ink[i] = 255 - rgba[4 * i];
-  return JSON.stringify({ width: sw, height: sh, ink: btoa(String.fromCharCode(...ink)) });
+  return JSON.stringify({ width: sw, height: sh, ink: btoa(String.fromCharCode(...ink)), ...(partial && { partial }) });
 }
 
-function send() {
+function send(partial = false) {
   lastSent = Date.now();
-  sent = inkValue();
+  sent = inkValue(partial);
   props.value = sent;
-  trigger("change");
+}
+
+function answerShown() {
+  const answer = document.querySelector(ANSWER);
+  return answer !== null && answer.offsetParent !== null;
 }
 
 function show(value) {
@@ -93,7 +100,7 @@ canvas.addEventListener("pointermove", (event) => {
   const point = at(event);
   line(last, point);
   last = point;
-  if (Date.now() - lastSent > SEND_MS) send();
+  if (Date.now() - lastSent > SEND_MS && answerShown()) send(true);
 });
 canvas.addEventListener("pointerup", () => {
   if (!down) return;

@@ -51,18 +51,25 @@ def drawing_ink(value: str | None) -> np.ndarray | None:
     return ink.reshape(height, width)
 
 
-def canvas_value(ink: np.ndarray) -> str:
+def drawing_partial(value: str | None) -> bool:
+    """Whether the canvas sent this while the pen was still down (canvas.js): the stroke goes on."""
+    try:
+        return bool(value) and json.loads(value).get("partial") is True
+    except (ValueError, AttributeError):
+        return False  # drawing_ink says what is wrong with it
+
+
+def canvas_value(ink: np.ndarray, partial: bool = False) -> str:
     """What canvas.js sends for a canvas holding ``ink`` ((H, W) uint8, 255 = ink): the ink cropped with a
-    15% margin and reduced to at most 64 pixels on its long side. The app puts examples and photos on the
-    canvas this way; tests and load scripts draw with it."""
+    15% margin and reduced to at most 64 pixels on its long side; ``partial`` as sent while the pen is down.
+    The app puts examples and photos on the canvas this way; tests and load scripts draw with it."""
     rows, cols = np.flatnonzero(ink.max(1) > 5), np.flatnonzero(ink.max(0) > 5)
     pad = int(0.15 * max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1))
     crop = Image.fromarray(ink[max(0, rows[0] - pad) : rows[-1] + pad + 1, max(0, cols[0] - pad) : cols[-1] + pad + 1])
     crop.thumbnail((64, 64), Image.Resampling.BOX)
     small = np.asarray(crop)
-    return json.dumps(
-        {"width": small.shape[1], "height": small.shape[0], "ink": base64.b64encode(small.tobytes()).decode()}
-    )
+    value = {"width": small.shape[1], "height": small.shape[0], "ink": base64.b64encode(small.tobytes()).decode()}
+    return json.dumps({**value, "partial": True} if partial else value)
 
 
 def drawing_canvas() -> gr.HTML:

@@ -3,6 +3,7 @@ read as a digit (the reader's errors as messages on the page)."""
 
 import dataclasses
 import functools
+import gc
 import os
 import sys
 import threading
@@ -15,6 +16,8 @@ from mnist_flax import feedback, reader
 from mnist_flax.jobs import Limits
 from mnist_flax.novelty import Judge, load_judge
 from mnist_flax.prediction import BUNDLE_HINT, Predictor, enable_compilation_cache, load_bundled_models, load_model
+
+WARM = "Every view of every model is compiled."  # printed when the warm-up ends
 
 
 @dataclasses.dataclass
@@ -32,22 +35,42 @@ class AppState:
 
     @classmethod
     def load(cls) -> "AppState":
+        """The bundled models and the judge, loaded but not compiled: ``warm_up`` compiles them while the page
+        is served."""
         enable_compilation_cache()
         models = load_bundled_models()
         if not models:
             sys.exit(f"No bundled weights found in mnist_flax/weights. {BUNDLE_HINT}")
-        for predictor in models.values():
-            predictor.warm_up()
-        judge = load_judge()
-        if judge is not None:
-            judge.score(np.zeros((1, 28, 28), np.uint8))  # compiled before the first visitor
         return cls(
             models,
             Limits(max_seconds=float(os.environ.get("MNIST_FLAX_TRAIN_SECONDS", "180"))),
             int(os.environ.get("MNIST_FLAX_TRAIN_CONCURRENCY", "1")),
             feedback_sync=feedback.hub_sync(),
-            judge=judge,
+            judge=load_judge(),
         )
+
+    def warm_up(self, *then) -> threading.Thread:
+        """Compiles, in a thread, what the first drawing needs (the default model's answer and the judge), then
+        runs each of ``then`` (the examples' answers), then compiles every view of every model: the page is
+        served meanwhile, and a visitor who asks before is answered by compiling what they ask for."""
+
+        def work():
+            blank = np.zeros((28, 28), np.uint8)
+            first = self.models[self.names[0]]
+            first.predict(blank)
+            first.saliency(blank)
+            if self.judge is not None:
+                self.judge.score(blank[None])
+            for step in then:
+                step()
+            for predictor in self.models.values():
+                predictor.warm_up()
+            gc.freeze()  # what start-up made stays: the collector no longer walks it, and visitors wait less
+            print(WARM, flush=True)
+
+        thread = threading.Thread(target=work, name="warm-up", daemon=True)
+        thread.start()
+        return thread
 
     @property
     def names(self) -> list[str]:

@@ -1,7 +1,7 @@
 """ZeroGPU: on a Space with ZeroGPU hardware, a visitor's training run (and the hidden-units experiment) runs on
 the GPU slice inside ``@spaces.GPU``, while drawings and API calls stay on the main process's CPU, so the
 daily GPU quota goes to training only. Elsewhere (CPU hardware, a laptop) ``spaces`` does nothing and the
-Train tab trains in the app's own process.
+Train tab trains in a worker process on the CPU (``job_process``), at idle priority.
 
 The slice's worker is a fork of the app, and JAX cannot start a GPU in a fork of a process that already
 runs on the CPU: the run goes to a fresh process (``job_process``). A run the slice refuses (no GPU free,

@@ -1,8 +1,11 @@
 """A Train-tab run in a process of its own, streaming its progress as JSON lines.
 
-A ZeroGPU Space lends its GPU to a fork of the app, and JAX cannot start a GPU in a fork of a process
-that already runs on the CPU (it hangs): the run goes to a fresh interpreter instead, which finds the GPU
-when it is there and the CPU otherwise, and says which. ``stream`` starts one and yields its messages;
+Two reasons for a process of its own. On 2 cores a run in the app's process took both of them from every
+visitor's drawing; the worker puts itself in the idle scheduling class (``yield_the_cpu``), so the
+app's predictions take the CPU whenever they need it and the run trains on what is left (serving.md has
+the figures). And a ZeroGPU Space lends its GPU to a fork of the app, where JAX cannot start a GPU in a
+process that already runs on the CPU (it hangs): a fresh interpreter finds the GPU when it is there and
+the CPU otherwise, and says which. ``stream`` starts one and yields its messages;
 ``RemoteJob`` has ``TrainingJob``'s face, so the Train tab reads either the same way; control goes through a
 file (stop, a new learning rate), which any process can append to.
 
@@ -114,7 +117,7 @@ class RemoteJob(JobProgress):
             control.write(line + "\n")
 
     def train(self) -> Iterator["RemoteJob"]:
-        self.status = "running"
+        self.status = "starting"  # until the worker says it runs: a process to start, MNIST to load
         try:
             for message in self.source(request_for(self.settings, self.limits, self.control, self._weights)):
                 self.device, self.note = message.get("device", self.device), message.get("note", self.note)
@@ -179,9 +182,21 @@ def emit(message: dict) -> None:
     print(json.dumps(message), file=CHANNEL, flush=True)
 
 
+def yield_the_cpu() -> None:
+    """Puts this process in the idle scheduling class (nice 19 where there is none): any other work on the
+    machine, such as the app answering drawings, runs first. Called before any thread starts, so that every
+    thread of the process (XLA's too) inherits it."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux
+        os.nice(19)
+
+
 def main() -> None:
-    """The worker's entry: its messages get stdout to themselves, and it dies with the process that started it."""
+    """The worker's entry: it yields the CPU to the app, its messages get stdout to themselves, and it dies with
+    the process that started it."""
     global CHANNEL
+    yield_the_cpu()
     CHANNEL = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # stray prints and native logs
     parent = os.getppid()
@@ -201,7 +216,10 @@ def work(request: dict) -> None:
 
     from mnist_flax.data import load_mnist
     from mnist_flax.jobs import TrainingJob, hidden_units_sweep
+    from mnist_flax.prediction import enable_compilation_cache
     from mnist_flax.recipe import Recipe
+
+    enable_compilation_cache()  # each run is a fresh process: a model trained before starts without compiling
 
     lent = os.environ.get("CUDA_VISIBLE_DEVICES")
     if lent and jax.default_backend() == "cpu":  # the slice named a GPU that JAX cannot use

@@ -82,12 +82,12 @@ class JobProgress:
     """What a page shows of a run, from its ``status`` and ``history``: the face ``TrainingJob`` and
     ``job_process.RemoteJob`` share."""
 
-    status: str  # queued | running | finished | stopped | timed out | diverged
+    status: str  # queued | starting | running | finished | stopped | timed out | diverged | failed
     history: list[dict]
 
     @property
     def done(self) -> bool:
-        return self.status not in ("queued", "running")
+        return self.status not in ("queued", "starting", "running")
 
     @property
     def elapsed(self) -> float:

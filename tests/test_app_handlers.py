@@ -84,6 +84,19 @@ def test_one_event_shows_the_answer_the_input_and_the_saliency(state, drawings):
     assert blank["label"] == DRAW_HINT and "<img" not in blank["views"]
 
 
+def test_while_the_pen_is_down_only_the_probabilities_follow_it(state, drawings):
+    """A send made mid-stroke gives the answer's bars, the same as at the stroke's end, and leaves every picture,
+    and every other view, as it is until the stroke ends."""
+    ink = 255 - drawings[0][0][..., 0]
+    partial, end = canvas_value(ink, partial=True), canvas_value(ink)
+    during = draw.show(state, partial, "cnn", "Answer", "3")
+    assert set(during) == {"label", "verdict"}
+    assert during["label"] == pytest.approx(draw.show(state, end, "cnn", "Answer", "3")["label"])
+    for view in draw.VIEWS[1:]:
+        assert draw.show(state, partial, "cnn", view, "3") == {}
+        assert draw.show(state, end, "cnn", view, "3")
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_the_inside_view_shows_every_layer(state, drawings, name):
     shown = draw.show(state, drawings[0][1], name, "Inside", "3")

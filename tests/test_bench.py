@@ -162,7 +162,8 @@ def running(app):
 
 
 def test_classroom_short_load(running, tmp_path):
-    """A few seconds of load on 127.0.0.1: the app answers every stroke, with and without training."""
+    """A few seconds of load on 127.0.0.1: the app answers every stroke and API call, with and without training,
+    and says what the classroom costs the training run."""
     out = bench(
         "classroom",
         tmp_path,
@@ -173,6 +174,8 @@ def test_classroom_short_load(running, tmp_path):
         "--seconds",
         1,
         "--no-browser",
+        "--train-steps",
+        400,
         "--pid",
         running[0],
         "--url",
@@ -180,12 +183,27 @@ def test_classroom_short_load(running, tmp_path):
     )
     written = section(tmp_path, "serving.md", "classroom")
     for row in (
-        "| bare Gradio Sketchpad event, one composite image (the floor) | ",
-        "| this app, one stroke as",
-        "| nothing else runs | 2 of 2 | 0 | ",
-        "| another visitor trains a cnn | 2 of 2 | 0 | ",
+        "| bare Gradio app: the canvas's event (the floor of a stroke) | ",
+        "| bare Gradio app: an image file (the floor of an API call) | ",
+        "| this app: the send at the stroke's end (`draw`: the Answer view in full) | ",
+        "| this app: `predict` with an image file (API users) | ",
+        "| strokes, nothing else runs | 2 of 2 | 0 | ",
+        "| strokes, while a cnn trains | 2 of 2 | 0 | ",
+        "| API predict, nothing else runs | 2 of 2 | 0 | ",
+        "| API predict, while a cnn trains | 2 of 2 | 0 | ",
+        "in its worker process at idle priority), images/s: alone ",
     ):
         assert row in out and row in written, row
+
+
+def test_wakeup_tiny(tmp_path, mnist_dir, monkeypatch):
+    """The app started as a user starts it answers a drawing and an example, and says when every view is compiled."""
+    monkeypatch.setenv("MNIST_DATA_DIR", str(mnist_dir))
+    out = bench("wakeup", tmp_path, "--tiny")
+    written = section(tmp_path, "serving.md", "wakeup")
+    row = "| this machine's caches as they are | "
+    assert row in out and row in written
+    assert "Importing the app's modules" in written
 
 
 def test_uploads_tiny(running, tmp_path):

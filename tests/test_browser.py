@@ -94,6 +94,27 @@ def test_draw_a_digit_and_read_the_prediction(page, digit):
     screenshot(page, f"draw_{digit}")
 
 
+def test_the_answer_follows_the_pen_and_the_pictures_come_when_the_stroke_ends(page):
+    page.get_by_role("tab", name="Draw", exact=True).click()
+    page.get_by_role("tab", name="Answer").click()
+    clear(page)
+    page.wait_for_timeout(500)
+    canvas = page.locator("canvas:visible").first
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 16):  # a slow vertical stroke: a 1, drawn over about a second and a half
+        page.mouse.move(x, y + step * box["height"] * 0.045)
+        page.wait_for_timeout(100)
+    label = page.locator(".output-class:visible").first
+    page.wait_for_function("el => /^[0-9]$/.test(el.innerText.trim())", arg=label.element_handle(), timeout=10_000)
+    assert page.locator("figure.view > img:visible").count() == 0  # the pen is still down
+    page.mouse.up()
+    page.locator("figure.view > img:visible").nth(1).wait_for(timeout=10_000)
+    assert predicted(page) == "1"
+
+
 def test_an_example_goes_onto_the_canvas_and_a_non_digit_is_said_so(page):
     page.get_by_role("tab", name="Draw", exact=True).click()
     page.get_by_role("tab", name="Answer").click()

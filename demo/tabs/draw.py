@@ -11,7 +11,7 @@ import numpy as np
 import mnist_flax
 from demo import examples
 from demo.adapter import ImageInput, event_handler
-from demo.canvas import canvas_value, drawing_canvas, drawing_digit, drawing_ink
+from demo.canvas import canvas_value, drawing_canvas, drawing_digit, drawing_ink, drawing_partial
 from demo.state import AppState, page_error
 from demo.views import DRAW_HINT, answer, compare, inside, what_if
 from mnist_flax import feedback, reader
@@ -22,8 +22,12 @@ EXAMPLE_VALUES = {name: canvas_value(ink) for name, ink in EXAMPLE_INKS.items()}
 
 
 def show(state: AppState, drawing, model_name, view, target, mine=None) -> dict:
-    """The shown view for the canvas's drawing; the other views keep what they showed. An example's
-    answer is computed once per bundled model and kept."""
+    """The shown view for the canvas's drawing; the other views keep what they showed. While the pen is down
+    (a partial drawing, sent only while the Answer view is on screen) the answer's probabilities alone follow
+    it, and the pictures come when the stroke ends. An example's answer is computed once per bundled model and
+    kept."""
+    if drawing_partial(drawing):
+        return answer.probabilities(state, drawing_digit(drawing), model_name, mine) if view == VIEWS[0] else {}
     if view == VIEWS[0] and drawing in EXAMPLE_VALUES.values() and model_name in state.models:
         return state.remember(
             ("answer", drawing, model_name), lambda: view_of(state, drawing, model_name, view, target)
@@ -85,8 +89,8 @@ def kept_notice(state: AppState) -> str:
     )
 
 
-def precompute_examples(state: AppState):
-    """The examples' answers with the default model, kept before anyone clicks."""
+def answer_examples(state: AppState):
+    """The examples' answers with the default model, kept (``show``): a click on one is answered at once."""
     for value in EXAMPLE_VALUES.values():
         show(state, value, state.names[0], VIEWS[0], 3)
 
@@ -94,7 +98,6 @@ def precompute_examples(state: AppState):
 def build(state: AppState, mine: gr.State) -> SimpleNamespace:
     """The tab's components and events; returns the model selector (the Train tab adds visitors' models)."""
     shown = {}
-    precompute_examples(state)
     with gr.Tab("Draw") as tab:
         with gr.Row():
             with gr.Column(scale=1, min_width=360):
@@ -111,7 +114,7 @@ def build(state: AppState, mine: gr.State) -> SimpleNamespace:
                     with gr.Tab(VIEWS[0]) as tabs[VIEWS[0]]:
                         shown["verdict"] = gr.HTML("")
                         shown["label"] = gr.Label(num_top_classes=10, label="Prediction", value=DRAW_HINT)
-                        shown["views"] = gr.HTML(answer.pictures())
+                        shown["views"] = gr.HTML(answer.pictures(), elem_classes="answer-pictures")
                         with gr.Row():
                             right = gr.Dropdown(
                                 [str(d) for d in range(10)], value=None, label="Wrong? It is a", scale=1, min_width=120

@@ -3,7 +3,6 @@
 import contextlib
 import dataclasses
 import tempfile
-import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,9 +14,9 @@ import mnist_flax
 from demo import pictures, zero_gpu
 from demo.adapter import event_handler
 from demo.state import AppState
-from mnist_flax import MODELS, Recipe, plots
-from mnist_flax.job_process import RemoteJob, remote_sweep
-from mnist_flax.jobs import JobProgress, Limits, TrainingJob, TrainSettings, hidden_units_sweep
+from mnist_flax import MODELS, Recipe, job_process, plots
+from mnist_flax.job_process import RemoteJob
+from mnist_flax.jobs import JobProgress, Limits, TrainSettings
 from mnist_flax.recipe import OPTIMIZERS, RECIPE_NAMES, SCHEDULES, SPLITS
 
 VISITOR_WEIGHTS = Path(tempfile.gettempdir()) / "mnist_flax_visitors"
@@ -144,7 +143,7 @@ def run_label(number: int, settings: TrainSettings) -> str:
 def progress_html(job: JobProgress) -> str:
     last = job.history[-1] if job.history else None
     if last is None or last["step"] == 0:
-        return "Compiling..."
+        return "Starting: loading MNIST and compiling the model..."
     done = last["step"] / last["total_steps"]
     return (
         f'<progress value="{done:.3f}" max="1" style="width:100%"></progress><br>'
@@ -203,11 +202,15 @@ def train_model(state: AppState, model, recipe, base, mine, runs, overlay, reque
 
 
 def new_job(state: AppState, settings: TrainSettings) -> JobProgress:
-    """A run in this process; on ZeroGPU, one on the GPU slice (``zero_gpu``)."""
-    if zero_gpu.ON_ZERO_GPU:
-        available = len(mnist_flax.recipe_splits(settings.recipe, state.mnist())[0])
-        return RemoteJob(settings, available, state.limits, zero_gpu.run)
-    return TrainingJob(settings, state.mnist(), state.limits)
+    """A run in a process of its own that yields the CPU to the app's predictions (``job_process``); on
+    ZeroGPU, on the GPU slice (``zero_gpu``)."""
+    available = len(mnist_flax.recipe_splits(settings.recipe, state.mnist())[0])
+    return RemoteJob(settings, available, state.limits, source())
+
+
+def source():
+    """Where runs go: the GPU slice on ZeroGPU, else a worker process on this machine's CPU."""
+    return zero_gpu.run if zero_gpu.ON_ZERO_GPU else job_process.stream
 
 
 def status(job: JobProgress) -> str:
@@ -248,16 +251,11 @@ def stop_training(state: AppState, request: gr.Request):
 
 
 def hidden_units(state: AppState, steps, request: gr.Request):
-    """Test accuracy of a one-hidden-layer MLP against its width, point by point (on ZeroGPU, on the slice)."""
-    if zero_gpu.ON_ZERO_GPU:
-        control = Path(tempfile.mkdtemp(prefix="mnist_flax_sweep_")) / "control"
-        control.touch()
-        state.jobs[request.session_hash] = SimpleNamespace(stop=lambda: control.write_text("stop\n"))
-        sweep = remote_sweep(int(steps), control, zero_gpu.run)
-    else:
-        stop = threading.Event()
-        state.jobs[request.session_hash] = SimpleNamespace(stop=stop.set)
-        sweep = hidden_units_sweep(state.mnist(), steps=int(steps), stop=stop)
+    """Test accuracy of a one-hidden-layer MLP against its width, point by point, where runs go (``source``)."""
+    control = Path(tempfile.mkdtemp(prefix="mnist_flax_sweep_")) / "control"
+    control.touch()
+    state.jobs[request.session_hash] = SimpleNamespace(stop=lambda: control.write_text("stop\n"))
+    sweep = job_process.remote_sweep(int(steps), control, source())
     points = []
     try:
         for width, accuracy in sweep:

@@ -19,11 +19,14 @@ def view(state: AppState, image, model_name, mine=None) -> dict:
     if image is None:
         return {"label": DRAW_HINT, "verdict": "", "views": pictures()}
     predictor = state.predictor(model_name, mine)
-    return {
-        "label": labels(predictor.predict(image)[0]),
-        "verdict": verdict(state, image),
-        "views": pictures(image, predictor.saliency(image)),
-    }
+    return {**probabilities(state, image, model_name, mine), "views": pictures(image, predictor.saliency(image))}
+
+
+def probabilities(state: AppState, image, model_name, mine=None) -> dict:
+    """The probabilities and the verdict alone: what follows the pen while a stroke is drawn."""
+    if image is None:
+        return {"label": DRAW_HINT, "verdict": ""}
+    return {"label": labels(state.predictor(model_name, mine).predict(image)[0]), "verdict": verdict(state, image)}
 
 
 def verdict(state: AppState, image) -> str:
