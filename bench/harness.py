@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import socket
 import statistics
 import subprocess
@@ -101,7 +102,12 @@ def start_app(app: Path, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
     root = app.parent.parent
     with open(log, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, str(app.relative_to(root))], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, str(app.relative_to(root))],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: ``stop_app`` ends what it forked too
         )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 180
@@ -118,6 +124,16 @@ def start_app(app: Path, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.5)
 
 
+def stop_app(process: subprocess.Popen) -> None:
+    """Ends an app started by ``start_app`` and every process it forked and left behind (ZeroGPU's worker)."""
+    process.terminate()
+    process.wait(timeout=30)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # nothing was left
+        pass
+
+
 @contextmanager
 def running_app(app: Path = APP, url: str | None = None, pid: int | None = None):
     """(pid, url) of the app: the one given, or ``app`` started on a free 127.0.0.1 port and stopped on leaving."""
@@ -129,8 +145,7 @@ def running_app(app: Path = APP, url: str | None = None, pid: int | None = None)
         try:
             yield process.pid, url
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_app(process)
 
 
 BARE_APP = """

@@ -71,7 +71,12 @@ def wake(home: Path, drawing: str, example: str, log: Path) -> dict:
     with open(log, "a") as out:
         start = time.perf_counter()
         process = subprocess.Popen(
-            [sys.executable, "demo/app.py"], cwd=harness.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "demo/app.py"],
+            cwd=harness.ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         while True:
@@ -93,8 +98,7 @@ def wake(home: Path, drawing: str, example: str, log: Path) -> dict:
             time.sleep(0.05)
         return {"page": page, "drawing": answered, "example": example_answered, "warm": time.perf_counter() - start}
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        harness.stop_app(process)
 
 
 def run(args):

@@ -183,11 +183,12 @@ def emit(message: dict) -> None:
 
 
 def yield_the_cpu() -> None:
-    """Puts this process in the idle scheduling class (nice 19 where there is none): any other work on the
-    machine, such as the app answering drawings, runs first. Called before any thread starts, so that every
-    thread of the process (XLA's too) inherits it."""
+    """Puts every thread of this process in the idle scheduling class (nice 19 where there is none): any other
+    work on the machine, such as the app answering drawings, runs first. Threads started later (XLA's) inherit
+    it; those already there (numpy's, started by the imports) are set one by one."""
     try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        for thread in os.listdir("/proc/self/task"):
+            os.sched_setscheduler(int(thread), os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):  # not Linux
         os.nice(19)
 

@@ -7,7 +7,7 @@ import jax
 import pytest
 
 import mnist_flax  # before any JAX computation: it sets XLA's CPU flags (mnist_flax/xla_flags.py)
-from bench.harness import start_app
+from bench.harness import start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +44,7 @@ def app(mnist_dir, tmp_path_factory):
         tmp_path_factory.mktemp("app") / "app.log",
     )
     yield process, url
-    process.terminate()
-    process.wait(timeout=30)
+    stop_app(process)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
-from conftest import ROOT, start_app
+from conftest import ROOT, start_app, stop_app
 from gradio_client import Client
 
 from demo import space as deploy
@@ -157,8 +157,7 @@ def test_the_app_starts_from_the_upload_set_alone(tmp_path, mnist, image_file):
         sketch = image_file(simulate_drawing(mnist.test.images[0], np.random.default_rng(0), as_layer=True))
         assert client.predict(sketch, "cnn", api_name="/predict")["label"] == str(mnist.test.labels[0])
     finally:
-        app.terminate()
-        app.wait(timeout=30)
+        stop_app(app)
 
 
 def test_on_zero_gpu_drawings_stay_on_the_cpu_and_training_goes_to_the_gpu_slice(
@@ -201,5 +200,4 @@ def test_on_zero_gpu_drawings_stay_on_the_cpu_and_training_goes_to_the_gpu_slice
         assert "The GPU was not available" in statuses and "so this run is on the CPU" in statuses
         assert "test accuracy" in outputs[-1][5]
     finally:
-        app.terminate()
-        app.wait(timeout=30)
+        stop_app(app)
