@@ -121,7 +121,7 @@ def start_app(app: Path, env: dict, log: Path) -> tuple[subprocess.Popen, str]:
                 raise RuntimeError(
                     f"the app did not start (exit code {process.poll()}): {log.read_text()[-3000:]}"
                 ) from None
-            time.sleep(0.5)
+            time.sleep(0.1)
 
 
 def stop_app(process: subprocess.Popen) -> None:

@@ -1,1 +1,2 @@
-"""The Gradio app: ``python demo/app.py`` builds the page (``app.build``) and launches it."""
+"""The Gradio app: ``python demo/app.py`` builds the page (``app.build``), launches it and then compiles the models
+in the background (``app.serve``)."""
