@@ -53,15 +53,16 @@ def a_seven() -> np.ndarray:
 def classroom(url: str, call, visitors: int, seconds: float) -> dict:
     """``visitors`` visitors each making ``call`` (``stroke`` or ``api_predict``) once a second for ``seconds``,
     open loop (a call goes at its time whether or not the last one was answered), through Gradio's HTTP API with
-    asyncio: a light load generator, so that on one machine the server, not the generator, is what is measured."""
+    asyncio: a light load generator, so that on one machine the server, not the generator, is what is measured.
+    Each visitor keeps one Gradio session, as a page (or a gradio_client) does."""
     return asyncio.run(_classroom(url.rstrip("/") + "/gradio_api/", call, visitors, seconds))
 
 
 def stroke(drawing: str):
     """A call that sends ``drawing`` to the page's ``draw`` event, as the canvas does."""
 
-    async def call(client, api):
-        return await answer(client, api + "call/draw", [drawing, "cnn", "3"])
+    async def call(client, api, session):
+        return await answer(client, api + "call/draw", [drawing, "cnn", "3"], session)
 
     return call
 
@@ -69,16 +70,17 @@ def stroke(drawing: str):
 def api_predict(image: bytes):
     """A call as an API user makes it: upload ``image`` (PNG), call ``predict``, read the result."""
 
-    async def call(client, api):
+    async def call(client, api, session):
         uploaded = await client.post(api + "upload", files={"files": ("digit.png", image, "image/png")})
         path = uploaded.raise_for_status().json()[0]
-        return await answer(client, api + "call/predict", [{"path": path, "meta": {"_type": "gradio.FileData"}}, "cnn"])
+        file = {"path": path, "meta": {"_type": "gradio.FileData"}}
+        return await answer(client, api + "call/predict", [file, "cnn"], session)
 
     return call
 
 
-async def answer(client, endpoint: str, data: list):
-    posted = await client.post(endpoint, json={"data": data})
+async def answer(client, endpoint: str, data: list, session: str):
+    posted = await client.post(endpoint, json={"data": data, "session_hash": session})
     event = posted.raise_for_status().json()["event_id"]
     async with client.stream("GET", f"{endpoint}/{event}") as stream:
         lines = [line async for line in stream.aiter_lines()]
@@ -91,11 +93,11 @@ async def _classroom(api: str, call, visitors: int, seconds: float) -> dict:
 
     latencies, errors = [], []
 
-    async def visit(client, due):
+    async def visit(client, due, visitor):
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
         start = time.perf_counter()
         try:
-            await call(client, api)
+            await call(client, api, f"visitor{visitor}")
             latencies.append(1000 * (time.perf_counter() - start))
         except Exception as e:  # counted, with the first few shown
             errors.append(f"{type(e).__name__}: {e}"[:100])
@@ -103,7 +105,7 @@ async def _classroom(api: str, call, visitors: int, seconds: float) -> dict:
     start = time.perf_counter() + min(1.0, seconds / 10)  # every call scheduled before the first is due
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=4 * visitors)) as client:
         await asyncio.gather(
-            *(visit(client, start + k + v / visitors) for k in range(int(seconds)) for v in range(visitors))
+            *(visit(client, start + k + v / visitors, v) for k in range(int(seconds)) for v in range(visitors))
         )
     return dict(
         sent=visitors * int(seconds),

@@ -72,8 +72,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def settled(pid: int, share: float = 0.05, timeout: float = 120) -> None:
+    """Waits until the process uses under ``share`` of a core over a second: an app that serves first and
+    compiles in the background is measured once it has finished, not while it compiles."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(1)
+        if cpu_seconds(pid) - before < share:
+            return
+    raise RuntimeError(f"process {pid} stayed busy for {timeout:.0f} s")
+
+
 def cpu_ms_per_call(pid: int, call, n: int) -> float:
-    """Server CPU milliseconds per call, over ``n`` sequential calls after one warm-up."""
+    """Server CPU milliseconds per call, over ``n`` sequential calls after one warm-up, once the server has
+    settled."""
+    settled(pid)
     call()
     before = cpu_seconds(pid)
     for _ in range(n):
