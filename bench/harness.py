@@ -85,9 +85,7 @@ def settled(pid: int, share: float = 0.05, timeout: float = 120) -> None:
 
 
 def cpu_ms_per_call(pid: int, call, n: int) -> float:
-    """Server CPU milliseconds per call, over ``n`` sequential calls after one warm-up, once the server has
-    settled."""
-    settled(pid)
+    """Server CPU milliseconds per call, over ``n`` sequential calls after one warm-up."""
     call()
     before = cpu_seconds(pid)
     for _ in range(n):
@@ -187,6 +185,7 @@ def gradio_floor(drawing: str, image: Path, n: int) -> dict[str, float]:
         (Path(tmp) / "bare" / "app.py").write_text(BARE_APP)
         with running_app(Path(tmp) / "bare" / "app.py") as (pid, url):
             client = Client(url, verbose=False)
+            settled(pid)
             return {
                 "canvas": cpu_ms_per_call(pid, lambda: client.predict(drawing, api_name="/canvas"), n),
                 "image": cpu_ms_per_call(pid, lambda: client.predict(handle_file(str(image)), api_name="/image"), n),
