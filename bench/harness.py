@@ -72,14 +72,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def settled(pid: int, share: float = 0.05, timeout: float = 120) -> None:
-    """Waits until the process uses under ``share`` of a core over a second: an app that serves first and
-    compiles in the background is measured once it has finished, not while it compiles."""
+def settled(pid: int, share: float = 0.05, window: float = 0.5, timeout: float = 120) -> None:
+    """Waits until the process uses under ``share`` of a core over ``window`` seconds: an app that serves first
+    and compiles in the background is measured once it has finished, not while it compiles."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         before = cpu_seconds(pid)
-        time.sleep(1)
-        if cpu_seconds(pid) - before < share:
+        time.sleep(window)
+        if cpu_seconds(pid) - before < share * window:
             return
     raise RuntimeError(f"process {pid} stayed busy for {timeout:.0f} s")
 

@@ -106,8 +106,7 @@ def run(args):
     from demo.canvas import canvas_value
     from demo.tabs.draw import EXAMPLE_VALUES
 
-    repeats = 1 if args.tiny else args.repeats
-    imports = imports_seconds(repeats)
+    imports = None if args.tiny else imports_seconds(args.repeats)
     drawing, example = canvas_value(a_seven()), next(iter(EXAMPLE_VALUES.values()))
     with tempfile.TemporaryDirectory() as tmp:
         home, log = Path(tmp) / "home", Path(tmp) / "app.log"
@@ -124,15 +123,20 @@ def run(args):
             label,
             f"{s['page']:.1f}",
             f"{s['drawing']:.1f}",
-            f"{s['drawing'] - imports:.1f}",
+            "-" if imports is None else f"{s['drawing'] - imports:.1f}",
             f"{s['example']:.1f}",
             f"{s['warm']:.1f}",
         ]
         for label, s in starts.items()
     ]
     text = (
-        f'Importing the app\'s modules (`python -c "import demo.app"`, median of {repeats}): {imports:.1f} s.\n\n'
-        "Seconds from the process's start:\n\n"
+        (
+            "Importing the app's modules: not timed (--tiny).\n\n"
+            if imports is None
+            else f'Importing the app\'s modules (`python -c "import demo.app"`, median of {args.repeats}): '
+            f"{imports:.1f} s.\n\n"
+        )
+        + "Seconds from the process's start:\n\n"
         + harness.table(
             [
                 "start",

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from flax import nnx
 
-from mnist_flax import plots
 from mnist_flax.checkpoints import save_checkpoint
 from mnist_flax.data import Mnist, Split
 from mnist_flax.evaluation import Evaluation, evaluate
@@ -130,6 +129,8 @@ class Run:
                 indent=1,
             )
         )
+        from mnist_flax import plots  # matplotlib only where figures are saved: a training worker never draws
+
         title = f"{self.name} {label}: test accuracy {self.evaluation.accuracy:.2%}"
         plots.save(plots.learning_curves({label or "run": self.history}, title), out / f"{self.name}_curves.png")
         predicted = self.evaluation.probabilities.argmax(1)

@@ -203,7 +203,7 @@ def test_wakeup_tiny(tmp_path, mnist_dir, monkeypatch):
     written = section(tmp_path, "serving.md", "wakeup")
     row = "| this machine's caches as they are | "
     assert row in out and row in written
-    assert "Importing the app's modules" in written
+    assert "Importing the app's modules: not timed (--tiny)." in written
 
 
 def test_uploads_tiny(running, tmp_path):
