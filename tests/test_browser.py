@@ -37,8 +37,10 @@ def page(app_url):
 
 
 def screenshot(page, name):
+    """The page as it is, once its animations have ended, into $SCREENSHOT_DIR when it is set."""
     folder = os.environ.get("SCREENSHOT_DIR")
     if folder:
+        page.wait_for_timeout(1000)
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"))
 
@@ -81,7 +83,7 @@ def predicted(page, timeout=20_000):
     return settled(page, label, timeout)
 
 
-@pytest.mark.parametrize("digit", ["7", "1"])
+@pytest.mark.parametrize("digit", ["7"])  # a 1: test_the_answer_follows_the_pen...
 def test_draw_a_digit_and_read_the_prediction(page, digit):
     page.get_by_role("tab", name="Draw", exact=True).click()
     page.get_by_role("tab", name="Answer").click()
@@ -90,7 +92,6 @@ def test_draw_a_digit_and_read_the_prediction(page, digit):
     draw(page, DIGITS[digit])
     assert predicted(page) == digit
     assert page.locator("figure.view > img:visible").count() == 2  # what the model sees, and the saliency
-    page.wait_for_timeout(1000)
     screenshot(page, f"draw_{digit}")
 
 
@@ -113,6 +114,7 @@ def test_the_answer_follows_the_pen_and_the_pictures_come_when_the_stroke_ends(p
     page.mouse.up()
     page.locator("figure.view > img:visible").nth(1).wait_for(timeout=10_000)
     assert predicted(page) == "1"
+    screenshot(page, "draw_1")
 
 
 def test_an_example_goes_onto_the_canvas_and_a_non_digit_is_said_so(page):
@@ -173,7 +175,6 @@ def test_what_would_make_it_a_2(page):
     assert verdicts.count() == 5
     text = settled(page, page.locator(".tiles.maps:visible").first)
     assert text.count("reads 2 after") >= 3, text  # most models were talked into a 2
-    page.wait_for_timeout(800)
     screenshot(page, "what_if")
 
 
@@ -189,7 +190,6 @@ def test_explore_tab(page):
     assert thumbnails.count() == min(int(wrong), 60)
     thumbnails.first.click()
     assert predicted(page, timeout=10_000).isdigit()  # the clicked digit's probabilities
-    page.wait_for_timeout(1000)
     screenshot(page, "explore")
 
 
@@ -211,5 +211,4 @@ def test_train_tab_shows_the_vanilla_failure_live(page):
     assert accuracy < 40  # the tutorial's failure to learn, reproduced
     assert page.locator(".vega-embed, canvas.marks").count() > 0  # the curves were drawn
     assert page.locator("img[alt='first-layer weights']:visible").count() == 1  # the weights as they learned
-    page.wait_for_timeout(1000)
     screenshot(page, "train")
