@@ -255,8 +255,9 @@ def report(args, floor, server, idle, training, speed, page) -> str:
         + f"\n\nClassroom: {args.visitors} visitors, each sending one finished stroke (or one API call) a second "
         f"for {args.seconds:.0f} s, open loop:\n\n"
         + harness.table(["load", "answered", "errors", "p50 (ms)", "p99 (ms)"], rows)
-        + f"\n\nThe training run ({TRAINING['model']}, batch {TRAINING['batch_size']}, in its worker process at "
-        "idle priority), images/s: " + "; ".join(f"{label} {ips:,.0f}" for label, ips in speed.items()) + "."
+        + f"\n\nThe training run ({TRAINING['model']}, batch {TRAINING['batch_size']}), images/s: "
+        + "; ".join(f"{label} {ips:,.0f}" for label, ips in speed.items())
+        + "."
     )
     errors = {**{f"{k}, idle": v for k, v in idle.items()}, **{f"{k}, training": v for k, v in training.items()}}
     text += "".join(

@@ -5,7 +5,7 @@
 
 Each start is ``python demo/app.py`` with a HOME of its own (the compilation cache and every other cache in
 it): the first start finds it empty, the second finds what the first left. The clock starts with the process;
-the app's page is polled every 50 ms and, as soon as it answers, a drawing is sent through the page's own
+the app's page is polled (``harness.start_app``) and, as soon as it answers, a drawing is sent through the page's own
 ``draw`` event, then an example (whose answer the app keeps). Against the same machine's time to import the
 app's modules (``python -c "import demo.app"``), the least any start can take.
 """
@@ -56,37 +56,13 @@ def wake(home: Path, drawing: str, example: str, log: Path) -> dict:
     (every view compiled)."""
     from demo.state import WARM
 
-    port = harness.free_port()
-    env = {
-        **os.environ,
-        "GRADIO_SERVER_NAME": "127.0.0.1",
-        "GRADIO_SERVER_PORT": str(port),
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1"}
     if home is not None:
         env["HOME"] = str(home)
         env.pop("MNIST_FLAX_CACHE_DIR", None)
-    url = f"http://127.0.0.1:{port}/"
-    log.write_text("")
-    with open(log, "a") as out:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "demo/app.py"],
-            cwd=harness.ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    start = time.perf_counter()
+    process, url = harness.start_app(harness.APP, env, log)  # returns once the page answers
     try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                if process.poll() is not None or time.perf_counter() - start > 180:
-                    raise RuntimeError(f"the app did not start: {log.read_text()[-2000:]}") from None
-                time.sleep(0.05)
         page = time.perf_counter() - start
         draw(url, drawing)
         answered = time.perf_counter() - start

@@ -191,7 +191,7 @@ def test_classroom_short_load(running, tmp_path):
         "| strokes, while a cnn trains | 2 of 2 | 0 | ",
         "| API predict, nothing else runs | 2 of 2 | 0 | ",
         "| API predict, while a cnn trains | 2 of 2 | 0 | ",
-        "in its worker process at idle priority), images/s: alone ",
+        "The training run (cnn, batch 256), images/s: alone ",
     ):
         assert row in out and row in written, row
 
