@@ -68,8 +68,8 @@ def settled(page, locator, timeout=20_000) -> str:
     """A locator's text once it stops changing: the canvas also sends while a stroke is being drawn."""
     text, left = None, timeout / 1000
     while left > 0:
-        page.wait_for_timeout(700)
-        left -= 0.7
+        page.wait_for_timeout(400)
+        left -= 0.4
         if locator.inner_text().strip() == text:
             return text
         text = locator.inner_text().strip()

@@ -76,7 +76,10 @@ def test_the_learning_rate_changes_during_a_run_and_the_curves_show_where(app_ur
     job = client.submit(**settings(LONG, model="mlp", steps=3000), api_name="/train")
     wait_running(job)
     client.predict(0.02, api_name="/change_learning_rate")
-    time.sleep(2)
+    deadline = time.time() + 60  # until the curves show steps at the new rate
+    while not any("learning rate 0.02 from step" in str(out["loss_plot"]) for out in streamed(job)):
+        assert time.time() < deadline, "the new learning rate never reached the curves"
+        time.sleep(0.2)
     client.predict(api_name="/stop_training")
     outputs = [named(o) for o in job]
     series = {row[2] for row in outputs[-2]["loss_plot"]["data"]}
